@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * linux/workqueue.h - the kernel's workqueue API on cmwq (kernel-compatible C front door).
+ *
+ * Compiles as C11 (gcc -std=gnu11) and as C++. Every call is an exported C function; macros only
+ * where the kernel itself uses macros. Semantics: ../shared/spec/semantics.md (the kernel's, with
+ * cmwq's departures D1-D5). In short:
+ *
+ *  - queue_*() never sleep and may be called from any context; true means this call took the
+ *    item's PENDING bit and the item will run once more. Every store the caller made before a
+ *    queue_*() that returned true is visible to the work function when it runs.
+ *  - flush_*(), drain_workqueue(), destroy_workqueue(), cancel_*_sync() and disable_*_sync() may
+ *    sleep; they tell the pool they block when called from a worker.
+ *  - A struct workqueue_struct * is an opaque, generation-checked handle: using it after
+ *    destroy_workqueue() warns and fails instead of touching freed memory (D3).
+ */
+#ifndef CMWQ_LINUX_WORKQUEUE_H
+#define CMWQ_LINUX_WORKQUEUE_H
+
+#include <linux/compiler.h>
+#include <linux/threads.h>
+#include <linux/timer.h>
+#include <linux/types.h>
+
+struct workqueue_struct;
+struct work_struct;
+typedef void (*work_func_t)(struct work_struct *work);
+
+/* Public fields as in the kernel: drivers read work->func and use container_of(). */
+struct work_struct {
+	atomic_long_t data;
+	struct list_head entry;
+	work_func_t func;
+};
+
+struct delayed_work {
+	struct work_struct work;
+	struct timer_list timer;
+	/* target workqueue and CPU ->timer uses to queue ->work */
+	struct workqueue_struct *wq;
+	int cpu;
+};
+
+enum wq_flags {
+	WQ_BH = 1 << 0,
+	WQ_UNBOUND = 1 << 1,
+	WQ_FREEZABLE = 1 << 2,
+	WQ_MEM_RECLAIM = 1 << 3,
+	WQ_HIGHPRI = 1 << 4,
+	WQ_CPU_INTENSIVE = 1 << 5,
+	WQ_SYSFS = 1 << 6,
+	WQ_POWER_EFFICIENT = 1 << 7,
+	WQ_PERCPU = 1 << 8,
+	/* D5: seed patch "workqueue: Add interface to teach lockdep to warn on reclaim violations" */
+	WQ_MEM_WARN_ON_RECLAIM = 1 << 9,
+
+	__WQ_DESTROYING = 1 << 15,
+	__WQ_DRAINING = 1 << 16,
+	__WQ_ORDERED = 1 << 17,
+	__WQ_LEGACY = 1 << 18,
+	__WQ_DEPRECATED = 1 << 19,
+
+	__WQ_BH_ALLOWS = WQ_BH | WQ_HIGHPRI | WQ_PERCPU,
+};
+
+enum wq_consts {
+	WQ_MAX_ACTIVE = 2048,
+	WQ_UNBOUND_MAX_ACTIVE = WQ_MAX_ACTIVE,
+	WQ_DFL_ACTIVE = WQ_MAX_ACTIVE / 2,
+	WQ_DFL_MIN_ACTIVE = 8,
+};
+
+enum {
+	WORK_CPU_UNBOUND = NR_CPUS,
+	WORK_BUSY_PENDING = 1 << 0,
+	WORK_BUSY_RUNNING = 1 << 1,
+	WORKER_DESC_LEN = 32,
+	WQ_NAME_LEN = 32,
+};
+
+/* ---- initialisation ---------------------------------------------------------------------- */
+
+#define WORK_DATA_INIT() { 0 }
+#define __WORK_INITIALIZER(n, f) { .data = WORK_DATA_INIT(), .entry = { &(n).entry, &(n).entry }, .func = (f) }
+#define __DELAYED_WORK_INITIALIZER(n, f, tflags)                                        \
+	{ .work = __WORK_INITIALIZER((n).work, (f)),                                     \
+	  .timer = { .entry = { 0, 0 }, .expires = 0, .function = delayed_work_timer_fn, \
+		     .flags = (tflags) | TIMER_IRQSAFE },                                \
+	  .wq = 0, .cpu = 0 }
+
+#define DECLARE_WORK(n, f) struct work_struct n = __WORK_INITIALIZER(n, f)
+#define DECLARE_DELAYED_WORK(n, f) struct delayed_work n = __DELAYED_WORK_INITIALIZER(n, f, 0)
+#define DECLARE_DEFERRABLE_WORK(n, f) struct delayed_work n = __DELAYED_WORK_INITIALIZER(n, f, TIMER_DEFERRABLE)
+
+#define INIT_WORK(_work, _func) cmwq_init_work((_work), (_func))
+#define INIT_WORK_ONSTACK(_work, _func) cmwq_init_work((_work), (_func))
+#define INIT_DELAYED_WORK(_work, _func) cmwq_init_delayed_work((_work), (_func), 0)
+#define INIT_DELAYED_WORK_ONSTACK(_work, _func) cmwq_init_delayed_work((_work), (_func), 0)
+#define INIT_DEFERRABLE_WORK(_work, _func) cmwq_init_delayed_work((_work), (_func), TIMER_DEFERRABLE)
+#define INIT_DEFERRABLE_WORK_ONSTACK(_work, _func) cmwq_init_delayed_work((_work), (_func), TIMER_DEFERRABLE)
+#define destroy_work_on_stack(work) do { (void)(work); } while (0)
+#define destroy_delayed_work_on_stack(work) do { (void)(work); } while (0)
+
+#define to_delayed_work(w) ((struct delayed_work *)((char *)(w) - offsetof(struct delayed_work, work)))
+
+/* PENDING bit: queued, on a timer, or in the queue hand-off. A racy snapshot. */
+#define work_pending(work) ((__atomic_load_n(&(work)->data.counter, __ATOMIC_RELAXED) & 1L) != 0)
+#define delayed_work_pending(w) work_pending(&(w)->work)
+
+CMWQ_EXTERN_C_BEGIN
+
+void cmwq_init_work(struct work_struct *work, work_func_t func);
+void cmwq_init_delayed_work(struct delayed_work *dwork, work_func_t func, unsigned int timer_flags);
+void delayed_work_timer_fn(struct timer_list *t);
+
+/* ---- allocation ---------------------------------------------------------------------------- */
+
+/*
+ * alloc_workqueue - allocate a workqueue
+ * @fmt: printf format for the name (truncated to WQ_NAME_LEN - 1 characters, with a warning)
+ * @flags: WQ_* flags (invalid combinations: semantics.md section 3.4)
+ * @max_active: 0 for WQ_DFL_ACTIVE; clamped to [1, WQ_MAX_ACTIVE] with a warning
+ * Context: may sleep.
+ * Return: the workqueue, or NULL on invalid flags or allocation failure.
+ */
+struct workqueue_struct *alloc_workqueue(const char *fmt, unsigned int flags, int max_active, ...) __printf(1, 4);
+/* destroy_workqueue - drain, then free. Later use of the handle warns and fails (D3). */
+void destroy_workqueue(struct workqueue_struct *wq);
+
+#define alloc_ordered_workqueue(fmt, flags, args...) \
+	alloc_workqueue(fmt, WQ_UNBOUND | __WQ_ORDERED | (flags), 1, ##args)
+#define create_workqueue(name) alloc_workqueue("%s", __WQ_LEGACY | WQ_MEM_RECLAIM | WQ_PERCPU, 1, (name))
+#define create_freezable_workqueue(name) \
+	alloc_workqueue("%s", __WQ_LEGACY | WQ_FREEZABLE | WQ_UNBOUND | WQ_MEM_RECLAIM, 1, (name))
+#define create_singlethread_workqueue(name) alloc_ordered_workqueue("%s", __WQ_LEGACY | WQ_MEM_RECLAIM, name)
+
+/* ---- queueing: never sleep, any context ---------------------------------------------------- */
+
+bool queue_work_on(int cpu, struct workqueue_struct *wq, struct work_struct *work);
+bool queue_work_node(int node, struct workqueue_struct *wq, struct work_struct *work);
+bool queue_delayed_work_on(int cpu, struct workqueue_struct *wq, struct delayed_work *dwork, unsigned long delay);
+bool mod_delayed_work_on(int cpu, struct workqueue_struct *wq, struct delayed_work *dwork, unsigned long delay);
+
+/* ---- flushing, cancelling, disabling --------------------------------------------------------- */
+
+void __flush_workqueue(struct workqueue_struct *wq);
+#define flush_workqueue(wq) __flush_workqueue(wq)
+void drain_workqueue(struct workqueue_struct *wq);
+bool flush_work(struct work_struct *work);
+bool flush_delayed_work(struct delayed_work *dwork);
+void flush_scheduled_work(void);
+
+bool cancel_work(struct work_struct *work);
+bool cancel_work_sync(struct work_struct *work);
+bool cancel_delayed_work(struct delayed_work *dwork);
+bool cancel_delayed_work_sync(struct delayed_work *dwork);
+
+bool disable_work(struct work_struct *work);
+bool disable_work_sync(struct work_struct *work);
+bool enable_work(struct work_struct *work);
+bool disable_delayed_work(struct delayed_work *dwork);
+bool disable_delayed_work_sync(struct delayed_work *dwork);
+bool enable_delayed_work(struct delayed_work *dwork);
+
+/* ---- queries and tuning ---------------------------------------------------------------------- */
+
+unsigned int work_busy(struct work_struct *work);
+struct work_struct *current_work(void);
+bool current_is_workqueue_rescuer(void);
+bool current_is_workqueue_mem_reclaim(void);
+bool workqueue_congested(int cpu, struct workqueue_struct *wq);
+void workqueue_set_max_active(struct workqueue_struct *wq, int max_active);
+void workqueue_set_min_active(struct workqueue_struct *wq, int min_active);
+bool workqueue_is_reclaim_annotated(struct workqueue_struct *wq);
+void set_worker_desc(const char *fmt, ...) __printf(1, 2);
+void show_all_workqueues(void);
+void show_one_workqueue(struct workqueue_struct *wq);
+
+void freeze_workqueues_begin(void);
+bool freeze_workqueues_busy(void);
+void thaw_workqueues(void);
+
+int schedule_on_each_cpu(work_func_t func);
+long work_on_cpu(int cpu, long (*fn)(void *), void *arg);
+
+/* ---- system workqueues: created lazily on first use, never destroyed ------------------------ */
+
+/* events: per-CPU, short items; the target of schedule_*(). system_wq is the same queue (D1). */
+extern struct workqueue_struct *system_percpu_wq;
+extern struct workqueue_struct *system_wq;
+/* events_highpri: per-CPU, nice -20 pools. */
+extern struct workqueue_struct *system_highpri_wq;
+/* events_long: per-CPU, for items that may run long; flushing it may take long. */
+extern struct workqueue_struct *system_long_wq;
+/* events_unbound: not bound to any CPU; system_unbound_wq is the same queue (D1). */
+extern struct workqueue_struct *system_dfl_wq;
+extern struct workqueue_struct *system_unbound_wq;
+/* events_freezable: per-CPU, frozen by freeze_workqueues_begin(). */
+extern struct workqueue_struct *system_freezable_wq;
+/* events_power_efficient: per-CPU unless the power-efficient switch makes it unbound. */
+extern struct workqueue_struct *system_power_efficient_wq;
+/* events_freezable_pwr_efficient: both of the above. */
+extern struct workqueue_struct *system_freezable_power_efficient_wq;
+
+/* ---- cmwq extensions ------------------------------------------------------------------------- */
+
+/* Number of WARNINGs printed since start (D4). */
+unsigned long cmwq_warn_count(void);
+/* Redirect log lines (printk, WARN) to @hook; NULL restores standard error. */
+void cmwq_set_log_hook(void (*hook)(const char *line, void *ctx), void *ctx);
+/* Make worker-thread creation fail (true) or work again (false): a test hook for rescuers. */
+void cmwq_fault_fail_worker_creation(bool fail);
+/* The run-time switch behind WQ_POWER_EFFICIENT (the kernel's workqueue.power_efficient). */
+void cmwq_set_power_efficient(bool on);
+/* workqueue.cpu_intensive_thresh_us; 0 disables CPU-hog detection. */
+void cmwq_set_cpu_intensive_thresh_us(unsigned long usecs);
+/* Scale for IDLE_WORKER_TIMEOUT, MAYDAY_*, CREATE_COOLDOWN: 1000 = kernel values; tests use less. */
+void cmwq_set_timeout_scale_permille(unsigned int permille);
+
+struct cmwq_wq_stats {
+	unsigned long long started, completed, cpu_time_us, cpu_intensive, cm_wakeup, repatriated, mayday, rescued;
+	int max_active, nr_active, nr_inactive;
+};
+/* Copies @wq's statistics (summed over its pwqs). Returns 0, or -EINVAL for a bad handle. */
+int cmwq_workqueue_stats(struct workqueue_struct *wq, struct cmwq_wq_stats *out);
+/* Worker display name of the calling kworker, e.g. "kworker/1:2+events" (wq_worker_comm). */
+void cmwq_current_worker_comm(char *buf, size_t size);
+
+CMWQ_EXTERN_C_END
+
+/* ---- inline wrappers, as in the kernel --------------------------------------------------------- */
+
+static inline bool queue_work(struct workqueue_struct *wq, struct work_struct *work)
+{
+	return queue_work_on(WORK_CPU_UNBOUND, wq, work);
+}
+static inline bool queue_delayed_work(struct workqueue_struct *wq, struct delayed_work *dwork, unsigned long delay)
+{
+	return queue_delayed_work_on(WORK_CPU_UNBOUND, wq, dwork, delay);
+}
+static inline bool mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *dwork, unsigned long delay)
+{
+	return mod_delayed_work_on(WORK_CPU_UNBOUND, wq, dwork, delay);
+}
+static inline bool schedule_work_on(int cpu, struct work_struct *work)
+{
+	return queue_work_on(cpu, system_percpu_wq, work);
+}
+static inline bool schedule_work(struct work_struct *work)
+{
+	return queue_work(system_percpu_wq, work);
+}
+static inline bool schedule_delayed_work_on(int cpu, struct delayed_work *dwork, unsigned long delay)
+{
+	return queue_delayed_work_on(cpu, system_percpu_wq, dwork, delay);
+}
+static inline bool schedule_delayed_work(struct delayed_work *dwork, unsigned long delay)
+{
+	return queue_delayed_work(system_percpu_wq, dwork, delay);
+}
+static inline bool enable_and_queue_work(struct workqueue_struct *wq, struct work_struct *work)
+{
+	if (enable_work(work)) {
+		queue_work(wq, work);
+		return true;
+	}
+	return false;
+}
+
+#endif /* CMWQ_LINUX_WORKQUEUE_H */

@@ -1,0 +1,69 @@
+// src/core/timer_wheel.hpp - scalable kernel-style timers (the engine of delayed work and timer_list).
+//
+//   cmwq::core::timer          one timer; layout-compatible with the C `struct timer_list`.
+//   cmwq::core::timer_init()   prepares a timer (never armed).
+//   cmwq::core::timer_mod()    arms or re-arms (mod_timer semantics).
+//   cmwq::core::timer_add()    arms an idle timer (add_timer semantics).
+//   cmwq::core::timer_del()    disarms without waiting (del_timer / timer_delete).
+//   cmwq::core::timer_del_sync() disarms and waits for a running callback (del_timer_sync).
+//   cmwq::core::timer_pending() armed?
+//   cmwq::core::jiffies_now()  the clock all expiries are measured in (1 jiffy = 1 ms, HZ = 1000).
+//
+// Algorithm: a hierarchical timing wheel (G. Varghese and T. Lauck, "Hashed and Hierarchical
+// Timing Wheels", SOSP 1987), as in the kernel's kernel/time/timer.c: arming and disarming are
+// O(1) list operations on the slot that covers the expiry; one timer thread sleeps until the next
+// non-empty slot and does not wake at all while nothing is armed.
+//
+// Callbacks run on the timer thread, one at a time, with no wheel lock held; a callback may
+// re-arm its own timer or arm others.
+#pragma once
+
+#include <cstdint>
+
+namespace cmwq::core {
+
+// Kept in the exact layout of `struct timer_list { struct hlist_node entry; unsigned long expires;
+// void (*function)(struct timer_list *); u32 flags; }` (kcompat static_asserts it).
+struct timer {
+  timer* next;              // T: next in the slot's list
+  timer** pprev;            // T: nullptr while not armed; read without the lock by timer_pending()
+  unsigned long expires;    // T: absolute expiry in jiffies
+  void (*function)(timer*); // I: set by timer_init
+  unsigned int flags;       // I: TIMER_* flags of the kernel (deferrable, irqsafe, ...), informational
+};
+
+void timer_init(timer* t, void (*fn)(timer*), unsigned int flags) noexcept;
+
+// Arms `t` to fire at absolute jiffy `expires` (an expiry in the past fires as soon as possible).
+// Returns true if `t` was armed before (its old expiry is replaced). Never blocks on the callback.
+bool timer_mod(timer* t, unsigned long expires) noexcept;
+
+// Arms an idle `t` at t->expires. Returns false (and changes nothing) if it was already armed.
+bool timer_add(timer* t) noexcept;
+
+// Disarms `t`. Returns true if it was armed (it will not fire). A callback already running
+// continues. Never blocks.
+bool timer_del(timer* t) noexcept;
+
+// Disarms `t` and waits until a running callback of `t` has returned. Returns true if it was armed.
+// Called from the timer's own callback it warns and does not wait.
+bool timer_del_sync(timer* t) noexcept;
+
+// True while `t` is armed (a racy snapshot, like the kernel's timer_pending()).
+bool timer_pending(const timer* t) noexcept;
+
+// True if the calling thread is the timer thread running callbacks.
+bool in_timer_callback() noexcept;
+
+// Milliseconds of CLOCK_MONOTONIC since an arbitrary origin, wrapping like an unsigned long.
+unsigned long jiffies_now() noexcept;
+
+// Statistics, for tests and docs: timers armed now, and callbacks run since start.
+struct timer_stats {
+  std::uint64_t armed;
+  std::uint64_t fired;
+  std::uint64_t thread_wakeups;
+};
+timer_stats timer_get_stats() noexcept;
+
+}  // namespace cmwq::core

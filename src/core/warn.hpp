@@ -1,0 +1,39 @@
+// src/core/warn.hpp - kernel-style WARN and printk for the whole library.
+//
+//   cmwq::core::log_line()   one printk line to the log sink (stderr unless a hook is set).
+//   cmwq::core::warn()       a `WARNING:` line naming the condition and the caller, counted.
+//   cmwq::core::warn_count() how many warnings were printed since start.
+//   CMWQ_WARN / CMWQ_WARN_ONCE   the macros the engine uses; they capture file, line and function.
+//
+// Nothing here ever aborts: D4 in semantics.md.
+#pragma once
+
+#include <cstdarg>
+
+namespace cmwq::core {
+
+using log_hook = void (*)(const char* line, void* ctx);
+
+void log_line(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+void vlog_line(const char* fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+// Prints "WARNING: CPU: <cpu> PID: <tid> at <func> (<file>:<line>): <message>" and counts it.
+void warn(const char* file, int line, const char* func, const char* fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void vwarn(const char* file, int line, const char* func, const char* fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+unsigned long warn_count() noexcept;
+
+// Replaces the log sink (nullptr restores stderr). Every line still counts as before.
+void set_log_hook(log_hook hook, void* ctx) noexcept;
+
+}  // namespace cmwq::core
+
+#define CMWQ_WARN(...) ::cmwq::core::warn(__FILE__, __LINE__, __func__, __VA_ARGS__)
+#define CMWQ_WARN_ONCE(...)                                          \
+  do {                                                               \
+    static std::atomic<bool> cmwq_warned_once_{false};               \
+    if (!cmwq_warned_once_.exchange(true, std::memory_order_relaxed)) \
+      CMWQ_WARN(__VA_ARGS__);                                        \
+  } while (0)
