@@ -32,6 +32,17 @@ bool in_hardirq() noexcept;
 bool in_softirq() noexcept;
 inline bool in_interrupt() noexcept { return in_hardirq() || in_softirq(); }
 
+// Atomic sections (spinlocks, preempt_disable): sleeping inside one warns like in an interrupt.
+void preempt_count_add() noexcept;
+void preempt_count_sub() noexcept;
+int preempt_count() noexcept;
+
+// Compat locks held by the calling thread (mutexes, spinlocks): the engine checks that a work
+// item returns with as many as it started with ("BUG: workqueue leaked atomic, lock or RCU").
+void held_locks_add() noexcept;
+void held_locks_sub() noexcept;
+int held_locks() noexcept;
+
 // Warns ("BUG: sleeping function called from invalid context") when sleeping is not allowed here.
 // Returns true if the context allows sleeping.
 bool might_sleep(const char* func) noexcept;

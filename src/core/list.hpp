@@ -37,6 +37,18 @@ inline void list_move_tail(list_node* n, list_node* head) {
   list_add_tail(n, head);
 }
 
+// A list node that knows its owner, for types that are not standard-layout (offsetof would be
+// invalid there). The node is the first member, so a list_node* converts back safely.
+template <class T>
+struct owned_node {
+  list_node node;
+  T* owner;
+};
+template <class T>
+T* owner_of(list_node* n) {
+  return reinterpret_cast<owned_node<T>*>(n)->owner;
+}
+
 // The object that embeds the node at byte `offset` (use offsetof on a standard-layout type).
 template <class T>
 T* container_of(list_node* n, std::size_t offset) {

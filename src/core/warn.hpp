@@ -8,6 +8,7 @@
 // Nothing here ever aborts: D4 in semantics.md.
 #pragma once
 
+#include <atomic>
 #include <cstdarg>
 
 namespace cmwq::core {

@@ -1,0 +1,178 @@
+// src/core/concurrency.cpp - the concurrency manager: learning that a bound worker blocks or
+// hogs the CPU, and waking another worker in time (design.md, "Concurrency management in user
+// space"; semantics.md 5.2, 5.8, 5.15).
+//
+// Three signals, cheapest first:
+//  1. Cooperative: blocking_begin()/blocking_end() wrap every wait the library offers. They are
+//     the kernel's wq_worker_sleeping()/wq_worker_running(): the worker leaves nr_running and
+//     kicks the pool, so a pending item gets another worker at once.
+//  2. Observed: the sampler thread looks at bound workers that have run one item for longer than
+//     observe_after_us (2 ms). Their thread state in /proc/self/task/TID/stat says whether the
+//     kernel has them asleep in a system call cmwq cannot see; such a worker is treated as
+//     sleeping until the sampler sees it running again or the item ends.
+//  3. CPU hogs: the sampler reads each running worker's thread CPU clock; an item that has used
+//     more than cpu_intensive_thresh_us without sleeping becomes CPU-intensive (5.8).
+// The sampler ticks every millisecond while any bound worker runs an item and sleeps without a
+// timeout otherwise: an idle process pays nothing.
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+
+#include "context.hpp"
+#include "runtime.hpp"
+#include "warn.hpp"
+#include "worker_pool.hpp"
+#include "workqueue.hpp"
+
+namespace cmwq::core {
+
+namespace {
+
+thread_local int t_block_depth = 0;
+
+struct sampler_state {
+  std::mutex lock;
+  std::condition_variable cv;
+  bool started = false;                 // guarded by lock
+  std::atomic<bool> parked{true};       // X: true while the sampler waits without a timeout
+  std::atomic<std::uint64_t> busy_gen{0};  // X: bumped by sampler_note_busy()
+};
+
+sampler_state& sampler() {
+  static auto* s = new sampler_state;  // never freed
+  return *s;
+}
+
+void sampler_main();
+
+// Returns the thread's scheduler state letter from /proc, or 0.
+char thread_state(const worker* w) {
+  if (w->stat_fd < 0) return 0;
+  char buf[512];
+  const ssize_t n = pread(w->stat_fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  const char* p = __builtin_strrchr(buf, ')');
+  return (p && p[1] == ' ') ? p[2] : 0;
+}
+
+void sample_worker(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQUIRES(pool->lock) {
+  const std::uint64_t cpu_ns = worker_cpu_time_ns(wk);
+  const unsigned long thresh_us = tunables().cpu_intensive_thresh_us.load(std::memory_order_relaxed);
+  if (thresh_us && wk->counted() && cpu_ns - wk->current_at_ns >= thresh_us * 1000ull) {
+    pool->update_worker(wk, [&] { wk->flags |= worker_flag::cpu_intensive; });
+    wk->current_pwq->stat_inc(pwq_stat_cpu_intensive);
+    if (pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
+  }
+  const unsigned observe_ms = tunables().observe_after_us.load(std::memory_order_relaxed) / 1000;
+  if (wk->sleeping || now_ms - wk->current_start_ms < observe_ms) return;
+  const char st = thread_state(wk);
+  const bool blocked = st == 'S' || st == 'D';
+  if (blocked && !wk->observed_sleeping) {
+    pool->update_worker(wk, [&] { wk->observed_sleeping = true; });
+    if (pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
+  } else if (!blocked && wk->observed_sleeping) {
+    pool->update_worker(wk, [&] { wk->observed_sleeping = false; });
+    wk->current_at_ns = cpu_ns;
+  }
+}
+
+// One pass over the bound pools. Returns whether any worker was executing an item.
+bool sample_all() CMWQ_NO_TSA {
+  bool busy = false;
+  const std::uint64_t now = jiffies_now();
+  for (int cpu : online_cpus()) {
+    for (int hp = 0; hp < 2; hp++) {
+      worker_pool* pool = find_bound_pool(cpu, hp);
+      if (!pool) continue;
+      lock_guard g(pool->lock);
+      if (!pool->nr_busy_items) continue;
+      busy = true;
+      for (list_node* n = pool->workers.next; n != &pool->workers; n = n->next) {
+        worker* wk = owner_of<worker>(n);
+        if (wk->current_work) sample_worker(pool, wk, now);
+      }
+    }
+  }
+  return busy;
+}
+
+void sampler_main() {
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  pthread_setname_np(pthread_self(), "cmwq-cm");
+  auto& s = sampler();
+  constexpr int linger_ticks = 50;  // stay ticking briefly after the last busy tick
+  int idle_ticks = 0;
+  for (;;) {
+    if (idle_ticks >= linger_ticks) {
+      std::unique_lock<std::mutex> g(s.lock);
+      const std::uint64_t seen = s.busy_gen.load(std::memory_order_relaxed);
+      s.parked.store(true, std::memory_order_seq_cst);
+      // Pairs with sampler_note_busy(): it bumps busy_gen, then reads parked.
+      s.cv.wait(g, [&] { return s.busy_gen.load(std::memory_order_seq_cst) != seen; });
+      s.parked.store(false, std::memory_order_relaxed);
+      idle_ticks = 0;
+    }
+    timespec ts{0, 1000 * 1000};
+    nanosleep(&ts, nullptr);
+    idle_ticks = sample_all() ? 0 : idle_ticks + 1;
+  }
+}
+
+}  // namespace
+
+// Called (pool lock held) when a bound worker starts an item.
+void sampler_note_busy() noexcept {
+  auto& s = sampler();
+  s.busy_gen.fetch_add(1, std::memory_order_seq_cst);
+  if (!s.parked.load(std::memory_order_seq_cst)) return;
+  std::lock_guard<std::mutex> g(s.lock);
+  if (!s.started) {
+    s.started = true;
+    pthread_t th;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &attr, [](void*) -> void* { sampler_main(); return nullptr; }, nullptr) != 0) {
+      s.started = false;
+      CMWQ_WARN("workqueue: cannot start the concurrency sampler thread");
+    }
+    pthread_attr_destroy(&attr);
+  }
+  s.cv.notify_one();
+}
+
+// --- cooperative hooks -------------------------------------------------------------------------
+
+void blocking_begin() noexcept CMWQ_NO_TSA {
+  if (t_block_depth++ != 0) return;
+  worker* wk = current_worker();
+  if (!wk || !wk->current_work || wk->rescue_wq) return;
+  worker_pool* pool = wk->pool;
+  if (pool->unbound()) return;
+  lock_guard g(pool->lock);
+  // wq_worker_sleeping(): leave nr_running and let another worker take over.
+  pool->update_worker(wk, [&] { wk->sleeping = true; });
+  if (pool->kick() && wk->current_pwq) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
+}
+
+void blocking_end() noexcept CMWQ_NO_TSA {
+  if (--t_block_depth != 0) return;
+  worker* wk = current_worker();
+  if (!wk || !wk->sleeping) return;
+  worker_pool* pool = wk->pool;
+  lock_guard g(pool->lock);
+  // wq_worker_running(): count again; CPU time for hog detection restarts now.
+  pool->update_worker(wk, [&] { wk->sleeping = false; });
+  wk->current_at_ns = worker_cpu_time_ns(wk);
+}
+
+}  // namespace cmwq::core

@@ -1,0 +1,175 @@
+// src/core/queue.cpp - the queue path: taking PENDING, choosing a pwq, admitting or parking the
+// item, and the delayed-work variants on the timer wheel.
+//
+// Whoever sets PENDING owns the item (R1). queue_work_owned() then picks the pwq of the target
+// CPU, unless the item is still running in its last pool for this queue, in which case it goes
+// to that pool so the same worker runs it next (R5). Under the pool lock it is tagged with the
+// pwq's flush colour, and either appended to the worklist (a free max_active slot and nobody
+// waiting before it) or parked on the pwq's inactive list (R11).
+#include <cinttypes>
+
+#include "context.hpp"
+#include "runtime.hpp"
+#include "warn.hpp"
+#include "worker_pool.hpp"
+#include "workqueue.hpp"
+
+namespace cmwq::core {
+
+namespace {
+
+// Sets PENDING unless it is set already or the item is disabled (R2, R4).
+bool try_set_pending(work* w) {
+  auto ref = work_data_ref(w);
+  long d = ref.load(std::memory_order_relaxed);
+  for (;;) {
+    if (d & work_data::pending) return false;
+    if (work_data::offq_disable(d)) return false;
+    // seq_cst pairs with the fence after PENDING is cleared in process_one_work().
+    if (ref.compare_exchange_weak(d, d | work_data::pending, std::memory_order_seq_cst, std::memory_order_relaxed))
+      return true;
+  }
+}
+
+// Drops an item whose PENDING the caller owns, keeping its disable count and last pool.
+void clear_pending(work* w) {
+  auto ref = work_data_ref(w);
+  const long d = ref.load(std::memory_order_relaxed);
+  ref.store(d & ~work_data::pending, std::memory_order_release);
+}
+
+bool is_chained_work(workqueue* wq) {
+  worker* self = current_worker();
+  return self && self->current_pwq && self->current_pwq->wq == wq;
+}
+
+int select_cpu(int req_cpu) {
+  if (req_cpu == cpu_unbound) return current_cpu();
+  if (cpu_online(req_cpu)) return req_cpu;
+  if (req_cpu < 0 || req_cpu >= cpu_unbound) {
+    CMWQ_WARN_ONCE("workqueue: invalid CPU %d, queueing on the local CPU", req_cpu);
+    return current_cpu();
+  }
+  // U2: an offline CPU behaves like the kernel's disassociated pool: the item still runs.
+  return current_cpu();
+}
+
+}  // namespace
+
+bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept CMWQ_NO_TSA {
+  wq_ref ref(h);
+  if (!ref) {
+    CMWQ_WARN("workqueue: cannot queue %p on a destroyed or invalid workqueue", reinterpret_cast<void*>(w->func));
+    clear_pending(w);
+    return false;
+  }
+  workqueue* wq = ref.get();
+  // D2/R23: while draining or destroying, only chained items are accepted.
+  if ((wq->flags.load(std::memory_order_acquire) & (wq_flag::draining | wq_flag::destroying)) &&
+      !is_chained_work(wq)) {
+    CMWQ_WARN_ONCE("workqueue: cannot queue %p on wq %s", reinterpret_cast<void*>(w->func), wq->name);
+    clear_pending(w);
+    return false;
+  }
+  pool_workqueue* pwq = wq->pwq_for_cpu(select_cpu(req_cpu));
+
+  // R5: still running in its last pool for this queue? Then it goes there.
+  worker_pool* last = pool_by_id(work_data::offq_pool(work_data_ref(w).load(std::memory_order_relaxed)));
+  worker_pool* pool = pwq->pool;
+  if (last && last != pool) {
+    last->lock.lock();
+    worker* busy = last->find_worker_executing_work(w);
+    if (busy && busy->current_pwq->wq == wq) {
+      pwq = busy->current_pwq;
+      pool = last;
+    } else {
+      last->lock.unlock();
+      pool->lock.lock();
+    }
+  } else {
+    pool->lock.lock();
+  }
+
+  const int color = pwq->work_color;
+  pwq->nr_in_flight[static_cast<std::size_t>(color)].fetch_add(1, std::memory_order_relaxed);
+  long d = reinterpret_cast<long>(pwq) | work_data::pending | work_data::pwq |
+           (static_cast<long>(color) << work_data::color_shift);
+  if (list_empty(&pwq->inactive_works) && pwq_tryinc_nr_active(pwq)) {
+    if (list_empty(&pool->worklist)) pool->last_progress_ts = jiffies_now();
+    work_data_ref(w).store(d, std::memory_order_relaxed);
+    list_add_tail(&w->entry, &pool->worklist);
+    pool->kick();
+  } else {
+    d |= work_data::inactive;
+    work_data_ref(w).store(d, std::memory_order_relaxed);
+    list_add_tail(&w->entry, &pwq->inactive_works);
+  }
+  pool->lock.unlock();
+  return true;
+}
+
+bool queue_work_on(int cpu, wq_handle h, work* w) noexcept {
+  if (!w) {
+    CMWQ_WARN("queue_work_on: NULL work");
+    return false;
+  }
+  if (!try_set_pending(w)) return false;
+  return queue_work_owned(cpu, h, w);
+}
+
+// --- delayed work (R35-R37) ------------------------------------------------------------------
+
+namespace {
+
+bool queue_delayed_owned(int cpu, wq_handle h, delayed_work* dw, unsigned long delay) {
+  if (delay == 0) return queue_work_owned(cpu, h, &dw->w);  // R36: never via a timer tick
+  dw->wq = h;
+  dw->cpu = cpu;
+  dw->t.expires = jiffies_now() + delay;
+  timer_add(&dw->t);
+  return true;
+}
+
+}  // namespace
+
+void delayed_work_timer_fn(timer* t) noexcept {
+  auto* dw = reinterpret_cast<delayed_work*>(reinterpret_cast<char*>(t) - offsetof(delayed_work, t));
+  queue_work_owned(dw->cpu, dw->wq, &dw->w);  // D3: warns and drops if the queue is gone
+}
+
+bool queue_delayed_work_on(int cpu, wq_handle h, delayed_work* dw, unsigned long delay) noexcept {
+  if (!dw) {
+    CMWQ_WARN("queue_delayed_work_on: NULL work");
+    return false;
+  }
+  if (!try_set_pending(&dw->w)) return false;
+  if (!workqueue_valid(h)) {
+    CMWQ_WARN("queue_delayed_work_on: invalid or destroyed workqueue");
+    clear_pending(&dw->w);
+    return false;
+  }
+  return queue_delayed_owned(cpu, h, dw, delay);
+}
+
+bool work_grab_pending(work* w, bool is_dwork);  // work.cpp: true if it was pending
+
+bool mod_delayed_work_on(int cpu, wq_handle h, delayed_work* dw, unsigned long delay) noexcept {
+  if (!dw) {
+    CMWQ_WARN("mod_delayed_work_on: NULL work");
+    return false;
+  }
+  const bool was_pending = work_grab_pending(&dw->w, true);
+  if (work_data::offq_disable(work_data_ref(&dw->w).load(std::memory_order_relaxed))) {
+    clear_pending(&dw->w);  // R39: a disabled item is not queued
+    return was_pending;
+  }
+  if (!workqueue_valid(h)) {
+    CMWQ_WARN("mod_delayed_work_on: invalid or destroyed workqueue");
+    clear_pending(&dw->w);
+    return was_pending;
+  }
+  queue_delayed_owned(cpu, h, dw, delay);
+  return was_pending;
+}
+
+}  // namespace cmwq::core

@@ -1,0 +1,74 @@
+// src/core/warn.cpp - the log sink, WARN lines and the warning counter.
+//
+// Every line goes out whole in one write so that lines from concurrent threads never interleave;
+// the hook (tests capture lines with it) is called under a mutex so it needs no locking itself.
+#include "warn.hpp"
+
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+
+namespace cmwq::core {
+namespace {
+
+std::atomic<unsigned long> g_warn_count{0};  // X: relaxed counter
+std::mutex g_sink_mutex;                     // guards g_hook, g_hook_ctx and ordered output
+log_hook g_hook = nullptr;
+void* g_hook_ctx = nullptr;
+
+void emit(const char* line) {
+  std::lock_guard<std::mutex> guard(g_sink_mutex);
+  if (g_hook) {
+    g_hook(line, g_hook_ctx);
+    return;
+  }
+  std::fputs(line, stderr);
+  std::fputc('\n', stderr);
+}
+
+}  // namespace
+
+void vlog_line(const char* fmt, va_list ap) {
+  char buf[1024];
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  // printk lines may end in '\n' already; the sink adds exactly one.
+  for (char* end = buf + __builtin_strlen(buf); end > buf && end[-1] == '\n';) *--end = '\0';
+  emit(buf);
+}
+
+void log_line(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vlog_line(fmt, ap);
+  va_end(ap);
+}
+
+void vwarn(const char* file, int line, const char* func, const char* fmt, va_list ap) {
+  char msg[768];
+  std::vsnprintf(msg, sizeof msg, fmt, ap);
+  for (char* end = msg + __builtin_strlen(msg); end > msg && end[-1] == '\n';) *--end = '\0';
+  g_warn_count.fetch_add(1, std::memory_order_relaxed);
+  log_line("WARNING: CPU: %d PID: %ld at %s (%s:%d): %s", sched_getcpu(),
+           static_cast<long>(syscall(SYS_gettid)), func, file, line, msg);
+}
+
+void warn(const char* file, int line, const char* func, const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vwarn(file, line, func, fmt, ap);
+  va_end(ap);
+}
+
+unsigned long warn_count() noexcept { return g_warn_count.load(std::memory_order_relaxed); }
+
+void set_log_hook(log_hook hook, void* ctx) noexcept {
+  std::lock_guard<std::mutex> guard(g_sink_mutex);
+  g_hook = hook;
+  g_hook_ctx = ctx;
+}
+
+}  // namespace cmwq::core

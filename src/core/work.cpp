@@ -1,0 +1,260 @@
+// src/core/work.cpp - the item side: init, grabbing PENDING, cancel, disable/enable, flush_work
+// and work_busy.
+//
+// try_grab_pending() is the one way to take an item away from whatever state it is in (R26,
+// R35): it deletes an armed timer, steals the item from a worklist or inactive list under its
+// pool lock, or claims an idle item by setting PENDING. An item between states (the queuer or
+// the timer callback owns PENDING but has not linked it yet) answers `retry`; that window is a
+// few instructions long, so callers spin with a yield.
+//
+// flush_work() (R15) inserts a barrier item right behind the pending instance, or at the head of
+// the scheduled list of the worker running it, and sleeps until a worker runs the barrier.
+#include <sched.h>
+
+#include <cstring>
+
+#include "context.hpp"
+#include "event.hpp"
+#include "runtime.hpp"
+#include "warn.hpp"
+#include "worker_pool.hpp"
+#include "workqueue.hpp"
+
+namespace cmwq::core {
+
+// --- barriers ---------------------------------------------------------------------------------
+
+namespace {
+
+struct wq_barrier {
+  work w;  // first member: a work* of a barrier converts back to its wq_barrier
+  event done;
+};
+
+void barrier_fn(work*) {}
+
+}  // namespace
+
+bool is_barrier(const work* w) noexcept { return w->func == barrier_fn; }
+
+void wq_barrier_signal(work* w) noexcept { reinterpret_cast<wq_barrier*>(w)->done.signal(); }
+
+// --- init ---------------------------------------------------------------------------------------
+
+void work_init(work* w, work_fn fn) noexcept {
+  const long d = work_data_ref(w).load(std::memory_order_relaxed);
+  if ((d & work_data::pending) && (d & work_data::pwq) && w->func == fn && w->entry.next &&
+      w->entry.next != &w->entry) {
+    // Only a heuristic on memory that may be uninitialised: a pending item is linked on a list.
+    CMWQ_WARN("INIT_WORK on a work item that looks pending (%p); its pending instance is forgotten",
+              static_cast<void*>(w));
+  }
+  work_data_ref(w).store(0, std::memory_order_relaxed);
+  list_init(&w->entry);
+  w->func = fn;
+}
+
+void delayed_work_init(delayed_work* dw, work_fn fn, unsigned int timer_flags) noexcept {
+  work_init(&dw->w, fn);
+  timer_init(&dw->t, delayed_work_timer_fn, timer_flags);
+  dw->wq = 0;
+  dw->cpu = 0;
+}
+
+// --- grabbing PENDING -------------------------------------------------------------------------
+
+namespace {
+
+enum class grab { claimed_idle, stolen, retry };
+
+worker_pool* work_pool(long d) {
+  if (d & work_data::pwq) return work_data_pwq(d)->pool;
+  return pool_by_id(work_data::offq_pool(d));
+}
+
+grab try_grab_pending(work* w, bool is_dwork) CMWQ_NO_TSA {
+  if (is_dwork) {
+    auto* dw = reinterpret_cast<delayed_work*>(w);
+    if (timer_del(&dw->t)) return grab::stolen;  // the timer owned PENDING; now we do
+  }
+  auto ref = work_data_ref(w);
+  long d = ref.load(std::memory_order_relaxed);
+  if (!(d & work_data::pending)) {
+    if (ref.compare_exchange_strong(d, d | work_data::pending, std::memory_order_seq_cst)) return grab::claimed_idle;
+    return grab::retry;
+  }
+  if (!(d & work_data::pwq)) return grab::retry;  // being armed or queued right now
+
+  worker_pool* pool = work_data_pwq(d)->pool;
+  lock_guard g(pool->lock);
+  d = ref.load(std::memory_order_relaxed);
+  if (!(d & work_data::pwq) || work_data_pwq(d)->pool != pool) return grab::retry;
+  pool_workqueue* pwq = work_data_pwq(d);
+  list_del_init(&w->entry);
+  // Keep PENDING (ours now); remember the pool for non-reentrancy.
+  ref.store(work_data::offq(pool->id, 0) | work_data::pending, std::memory_order_relaxed);
+  pwq_dec_nr_in_flight(pwq, work_data::color(d), !(d & work_data::inactive));
+  return grab::stolen;
+}
+
+}  // namespace
+
+// Takes PENDING from any state. Returns true if the item was pending (and is now stolen).
+bool work_grab_pending(work* w, bool is_dwork) {
+  for (;;) {
+    const grab r = try_grab_pending(w, is_dwork);
+    if (r != grab::retry) return r == grab::stolen;
+    sched_yield();
+  }
+}
+
+namespace {
+
+// Releases PENDING taken by work_grab_pending(), setting the disable count to `disable`.
+void release_pending(work* w, long disable) {
+  auto ref = work_data_ref(w);
+  const long d = ref.load(std::memory_order_relaxed);
+  ref.store(work_data::offq(work_data::offq_pool(d), disable), std::memory_order_release);
+}
+
+long disable_count(work* w) { return work_data::offq_disable(work_data_ref(w).load(std::memory_order_relaxed)); }
+
+bool cancel_common(work* w, bool is_dwork) {
+  const bool was_pending = work_grab_pending(w, is_dwork);
+  release_pending(w, disable_count(w));
+  return was_pending;
+}
+
+bool disable_common(work* w, bool is_dwork) {
+  const bool was_pending = work_grab_pending(w, is_dwork);
+  long count = disable_count(w);
+  if (count == work_data::disable_max)
+    CMWQ_WARN_ONCE("workqueue: work disable count overflowed");  // R38: saturates
+  else
+    count++;
+  release_pending(w, count);
+  return was_pending;
+}
+
+bool enable_common(work* w, bool is_dwork) {
+  work_grab_pending(w, is_dwork);
+  long count = disable_count(w);
+  if (count == 0)
+    CMWQ_WARN_ONCE("workqueue: work disable count underflowed");
+  else
+    count--;
+  release_pending(w, count);
+  return count == 0;
+}
+
+bool executing_on_self(work* w) {
+  worker* self = current_worker();
+  return self && self->current_work == w && self->current_func == w->func;
+}
+
+// Queues a barrier behind the instance of `w` that is pending or running now. Returns false if
+// there is none (the item is idle), or if only a timer is armed (R18). With `running_only`, a
+// pending instance is ignored (cancel paths have stolen it already).
+bool start_flush_work(work* w, wq_barrier* barr, bool running_only) CMWQ_NO_TSA {
+  const long d0 = work_data_ref(w).load(std::memory_order_acquire);
+  worker_pool* pool = work_pool(d0);
+  if (!pool) return false;
+  lock_guard g(pool->lock);
+  const long d = work_data_ref(w).load(std::memory_order_relaxed);
+  work_init(&barr->w, barrier_fn);
+  if (!running_only && (d & work_data::pwq) && work_data_pwq(d)->pool == pool) {
+    // Pending here: the barrier follows it in the same list and moves with it (LINKED).
+    const long linked = d & work_data::linked;
+    work_data_ref(&barr->w).store((d & ~(work_data::flag_mask)) | work_data::pwq | work_data::pending | linked,
+                                  std::memory_order_relaxed);
+    work_data_ref(w).store(d | work_data::linked, std::memory_order_relaxed);
+    list_add(&barr->w.entry, &w->entry);
+    return true;
+  }
+  worker* busy = pool->find_worker_executing_work(w);
+  if (!busy) return false;
+  work_data_ref(&barr->w).store(work_data::pending, std::memory_order_relaxed);
+  list_add(&barr->w.entry, &busy->scheduled);  // runs right after the current run
+  return true;
+}
+
+bool flush_common(work* w, bool running_only) {
+  if (!might_sleep("flush_work")) return false;
+  wq_barrier barr;
+  if (!start_flush_work(w, &barr, running_only)) return false;
+  blocking_section b;
+  barr.done.wait();
+  return true;
+}
+
+bool sync_precheck(work* w, const char* what) {
+  if (!w->func) {
+    CMWQ_WARN("%s: work item %p was never initialised (NULL func)", what, static_cast<void*>(w));
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// --- public item-side API -------------------------------------------------------------------------
+
+bool flush_work(work* w) noexcept {
+  if (!w || !sync_precheck(w, "flush_work")) return false;
+  if (executing_on_self(w)) {
+    CMWQ_WARN("flush_work: work item %p flushes itself, which would deadlock; ignored", static_cast<void*>(w));
+    return false;
+  }
+  return flush_common(w, false);
+}
+
+bool flush_delayed_work(delayed_work* dw) noexcept {
+  if (!dw || !sync_precheck(&dw->w, "flush_delayed_work")) return false;
+  if (timer_del(&dw->t)) queue_work_owned(dw->cpu, dw->wq, &dw->w);  // R17
+  return flush_work(&dw->w);
+}
+
+bool cancel_work(work* w) noexcept { return w && cancel_common(w, false); }
+bool cancel_delayed_work(delayed_work* dw) noexcept { return dw && cancel_common(&dw->w, true); }
+bool disable_work(work* w) noexcept { return w && disable_common(w, false); }
+bool disable_delayed_work(delayed_work* dw) noexcept { return dw && disable_common(&dw->w, true); }
+bool enable_work(work* w) noexcept { return w && enable_common(w, false); }
+bool enable_delayed_work(delayed_work* dw) noexcept { return dw && enable_common(&dw->w, true); }
+
+namespace {
+
+// R27: disable (stealing any pending instance), wait for the running one, then undo our disable.
+bool cancel_or_disable_sync(work* w, bool is_dwork, bool keep_disabled, const char* what) {
+  if (!sync_precheck(w, what)) return false;
+  const bool was_pending = disable_common(w, is_dwork);
+  if (executing_on_self(w))
+    CMWQ_WARN("%s: work item %p waits for itself, which would deadlock; not waiting", what, static_cast<void*>(w));
+  else
+    flush_common(w, true);
+  if (!keep_disabled) enable_common(w, is_dwork);
+  return was_pending;
+}
+
+}  // namespace
+
+bool cancel_work_sync(work* w) noexcept { return w && cancel_or_disable_sync(w, false, false, "cancel_work_sync"); }
+bool cancel_delayed_work_sync(delayed_work* dw) noexcept {
+  return dw && cancel_or_disable_sync(&dw->w, true, false, "cancel_delayed_work_sync");
+}
+bool disable_work_sync(work* w) noexcept { return w && cancel_or_disable_sync(w, false, true, "disable_work_sync"); }
+bool disable_delayed_work_sync(delayed_work* dw) noexcept {
+  return dw && cancel_or_disable_sync(&dw->w, true, true, "disable_delayed_work_sync");
+}
+
+unsigned work_busy(work* w) noexcept CMWQ_NO_TSA {
+  if (!w) return 0;
+  const long d = work_data_ref(w).load(std::memory_order_acquire);
+  unsigned ret = (d & work_data::pending) ? busy_pending : 0;
+  if (worker_pool* pool = work_pool(d)) {
+    lock_guard g(pool->lock);
+    if (pool->find_worker_executing_work(w)) ret |= busy_running;
+  }
+  return ret;
+}
+
+}  // namespace cmwq::core

@@ -1,0 +1,277 @@
+// src/core/worker.cpp - the worker loop, item execution and the rescuer loop.
+//
+// A worker sleeps on its semaphore while idle. Woken, it leaves the idle list; if it was the last
+// idle worker it first becomes the pool's manager and makes a spare (so a worker that blocks can
+// always be replaced), then runs items while keep_working() says one runnable worker is not
+// enough or nobody else runs (section 5.5). process_one_work() clears PENDING immediately before
+// the call (R3) and never touches the item after the call returns: the function may free it.
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "context.hpp"
+#include "event.hpp"
+#include "pool_workqueue.hpp"
+#include "runtime.hpp"
+#include "warn.hpp"
+#include "worker_pool.hpp"
+#include "workqueue.hpp"
+
+namespace cmwq::core {
+
+void sampler_note_busy() noexcept;       // concurrency.cpp
+void wq_barrier_signal(work* w) noexcept; // work.cpp
+bool is_barrier(const work* w) noexcept;  // work.cpp
+
+namespace {
+thread_local worker* t_worker = nullptr;
+}
+
+worker* current_worker() noexcept { return t_worker; }
+
+std::uint64_t worker_cpu_time_ns(const worker* w) noexcept {
+  timespec ts{};
+  if (clock_gettime(w->cpu_clock, &ts) != 0) return 0;
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+namespace {
+
+// Moves `w` and the chain of LINKED items behind it (flush barriers) to the tail of `head`.
+void move_linked_works(work* w, list_node* head) {
+  list_node* n = &w->entry;
+  for (;;) {
+    work* cur = container_of<work>(n, offsetof(work, entry));
+    list_node* next = n->next;
+    list_move_tail(n, head);
+    if (!(work_data_ref(cur).load(std::memory_order_relaxed) & work_data::linked)) break;
+    n = next;
+  }
+}
+
+void worker_enter_idle(worker_pool* pool, worker* self) CMWQ_REQUIRES(pool->lock) {
+  pool->update_worker(self, [&] { self->flags |= worker_flag::idle; });
+  pool->nr_idle++;
+  self->last_active = jiffies_now();
+  list_add(&self->idle_node.node, &pool->idle_list);
+  if (pool->too_many_workers() && !timer_pending(&pool->idle_timer))
+    timer_mod(&pool->idle_timer, jiffies_now() + idle_worker_timeout());
+}
+
+void worker_leave_idle(worker_pool* pool, worker* self) CMWQ_REQUIRES(pool->lock) {
+  pool->update_worker(self, [&] { self->flags &= ~worker_flag::idle; });
+  pool->nr_idle--;
+  list_del_init(&self->idle_node.node);
+}
+
+// Sleeps up to `ms`, returning early once `stop` holds (checked every few milliseconds).
+template <class Pred>
+void cooldown_sleep(unsigned long ms, Pred stop) {
+  const unsigned long until = jiffies_now() + ms;
+  while (!stop() && static_cast<long>(jiffies_now() - until) < 0) {
+    timespec ts{0, 2 * 1000 * 1000};
+    nanosleep(&ts, nullptr);
+  }
+}
+
+// Section 5.6: keep trying to create a worker while one is needed; the mayday timer calls the
+// rescuers meanwhile. Drops and retakes the pool lock.
+void maybe_create_worker(worker_pool* pool) CMWQ_REQUIRES(pool->lock) {
+  for (;;) {
+    pool->lock.unlock();
+    timer_mod(&pool->mayday_timer, jiffies_now() + mayday_initial_timeout());
+    for (;;) {
+      if (create_worker(pool)) break;
+      auto still_needed = [pool] {
+        lock_guard g(pool->lock);
+        return pool->need_to_create_worker();
+      };
+      if (!still_needed()) break;
+      cooldown_sleep(create_cooldown(), [&] {
+        return !tunables().fail_worker_creation.load(std::memory_order_relaxed) || !still_needed();
+      });
+      if (!still_needed()) break;
+    }
+    timer_del(&pool->mayday_timer);
+    pool->lock.lock();
+    if (!pool->need_to_create_worker()) return;
+  }
+}
+
+bool manage_workers(worker_pool* pool, worker* self) CMWQ_REQUIRES(pool->lock) {
+  if (pool->manager) return false;
+  pool->manager = self;
+  maybe_create_worker(pool);
+  pool->manager = nullptr;
+  return true;
+}
+
+void report_leaked_lock(worker* self, work_fn fn, int before, int after, int pc_before, int pc_after) {
+  CMWQ_WARN("BUG: workqueue leaked atomic, lock or RCU: %s[%d]\n     preempt=0x%08x lock=%d->%d RCU=0->0 workfn=%p",
+            self->name, self->tid, pc_after, before, after, reinterpret_cast<void*>(fn));
+  (void)pc_before;
+}
+
+void process_one_work(worker* self, work* w) CMWQ_NO_TSA {
+  worker_pool* pool = self->pool;
+  list_del_init(&w->entry);
+  if (is_barrier(w)) {
+    wq_barrier_signal(w);  // the waiter may free `w` from here on
+    return;
+  }
+  const long d = work_data_ref(w).load(std::memory_order_relaxed);
+  pool_workqueue* pwq = work_data_pwq(d);
+  const int color = work_data::color(d);
+  workqueue* wq = pwq->wq;
+
+  self->current_work = w;
+  self->current_func = w->func;
+  self->current_pwq = pwq;
+  self->current_color = color;
+  self->current_start_ms = jiffies_now();
+  self->item_seq++;
+  self->desc_valid = false;
+  pool->hash_add(self);
+  if (wq->flags.load(std::memory_order_relaxed) & wq_flag::cpu_intensive)
+    pool->update_worker(self, [&] { self->flags |= worker_flag::cpu_intensive; });
+  // Chains execution when this worker does not count as running (unbound, CPU-intensive).
+  pool->kick();
+  // R3: record the pool and clear PENDING as the last touch before the call; the seq_cst fence
+  // pairs with the PENDING test-and-set in queue_work_on(): a queuer that saw PENDING set has its
+  // stores ordered before our reads inside the function, and one that sets it after this point
+  // produces a new run.
+  work_data_ref(w).store(work_data::offq(pool->id, 0), std::memory_order_release);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  pwq->stat_inc(pwq_stat_started);
+  if (!pool->unbound()) {
+    pool->nr_busy_items++;
+    sampler_note_busy();
+  }
+  pool->lock.unlock();
+
+  self->current_at_ns = worker_cpu_time_ns(self);
+  const work_fn fn = self->current_func;
+  const int locks_before = held_locks();
+  const int pc_before = preempt_count();
+  fn(w);
+  const int locks_after = held_locks();
+  const int pc_after = preempt_count();
+  if (locks_after != locks_before || pc_after != pc_before)
+    report_leaked_lock(self, fn, locks_before, locks_after, pc_before, pc_after);
+
+  pool->lock.lock();
+  pwq->stat_inc(pwq_stat_completed);
+  if (!pool->unbound()) pool->nr_busy_items--;
+  pool->update_worker(self, [&] {
+    self->flags &= ~worker_flag::cpu_intensive;
+    self->observed_sleeping = false;
+  });
+  pool->hash_del(self);
+  self->current_work = nullptr;
+  self->current_func = nullptr;
+  self->current_pwq = nullptr;
+  pwq_dec_nr_in_flight(pwq, color, true);
+}
+
+}  // namespace
+
+bool assign_work(work* w, worker* self, work** /*nextp*/) {
+  worker_pool* pool = self->pool;
+  // R5: an item still running in this pool goes to the worker running it, behind the current run.
+  if (!is_barrier(w)) {
+    if (worker* busy = pool->find_worker_executing_work(w)) {
+      move_linked_works(w, &busy->scheduled);
+      return busy == self;
+    }
+  }
+  move_linked_works(w, &self->scheduled);
+  return true;
+}
+
+void process_scheduled_works(worker* self) {
+  worker_pool* pool = self->pool;
+  bool first = true;
+  while (!list_empty(&self->scheduled)) {
+    if (first) {
+      pool->last_progress_ts = jiffies_now();
+      first = false;
+    }
+    process_one_work(self, container_of<work>(self->scheduled.next, offsetof(work, entry)));
+  }
+}
+
+void worker_main(worker* self) CMWQ_NO_TSA {
+  t_worker = self;
+  worker_pool* pool = self->pool;
+  for (;;) {
+    self->wake.acquire();
+    pool->lock.lock();
+    if (self->flags & worker_flag::die) {
+      pool->lock.unlock();
+      return;
+    }
+    if (!(self->flags & worker_flag::idle)) {  // a second wake-up while already awake
+      pool->lock.unlock();
+      continue;
+    }
+    worker_leave_idle(pool, self);
+  recheck:
+    if (pool->need_more_worker()) {
+      if (!pool->may_start_working() && manage_workers(pool, self)) goto recheck;
+      pool->update_worker(self, [&] { self->flags &= ~(worker_flag::prep | worker_flag::rebound); });
+      do {
+        work* w = container_of<work>(pool->worklist.next, offsetof(work, entry));
+        if (assign_work(w, self, nullptr)) process_scheduled_works(self);
+      } while (pool->keep_working());
+      pool->update_worker(self, [&] { self->flags |= worker_flag::prep; });
+    }
+    worker_enter_idle(pool, self);
+    pool->lock.unlock();
+  }
+}
+
+// Section 5.12. The rescuer serves the pwqs on its queue's mayday list: in each pool it runs the
+// items of that pwq from the worklist itself, then kicks the pool and moves on.
+void rescuer_main(worker* self) CMWQ_NO_TSA {
+  t_worker = self;
+  workqueue* wq = self->rescue_wq;
+  for (;;) {
+    self->wake.acquire();
+    wq->mayday_lock.lock();
+    const bool stop = (self->flags & worker_flag::die) != 0;
+    while (!list_empty(&wq->maydays)) {
+      pool_workqueue* pwq = owner_of<pool_workqueue>(wq->maydays.next);
+      list_del_init(&pwq->mayday_node.node);
+      pwq->on_mayday = false;
+      wq->mayday_lock.unlock();
+
+      worker_pool* pool = pwq->pool;
+      self->pool = pool;
+      pool->lock.lock();
+      for (;;) {
+        work* found = nullptr;
+        for (list_node* n = pool->worklist.next; n != &pool->worklist; n = n->next) {
+          work* w = container_of<work>(n, offsetof(work, entry));
+          const long d = work_data_ref(w).load(std::memory_order_relaxed);
+          if ((d & work_data::pwq) && work_data_pwq(d) == pwq) {
+            found = w;
+            break;
+          }
+        }
+        if (!found) break;
+        pwq->stat_inc(pwq_stat_rescued);
+        if (assign_work(found, self, nullptr)) process_scheduled_works(self);
+      }
+      pool->kick();
+      pool->lock.unlock();
+      wq->mayday_lock.lock();
+    }
+    wq->mayday_lock.unlock();
+    if (stop) return;
+  }
+}
+
+}  // namespace cmwq::core

@@ -1,0 +1,84 @@
+// src/core/worker.hpp - one worker thread (a "kworker") and its flags.
+//
+// A worker belongs to one worker_pool (a rescuer visits pools in turn). It sleeps on its own
+// semaphore while idle; kick_pool() wakes it. Its current_* fields say what it executes; the
+// pool's busy hash maps a work address to the worker executing it (non-reentrancy, R5).
+#pragma once
+
+#include <sys/types.h>
+#include <time.h>
+
+#include <atomic>
+#include <cstdint>
+#include <semaphore>
+
+#include "guards.hpp"
+#include "list.hpp"
+#include "work.hpp"
+
+namespace cmwq::core {
+
+struct worker_pool;
+struct pool_workqueue;
+class event;
+struct workqueue;
+
+namespace worker_flag {
+inline constexpr unsigned die = 1u << 1;
+inline constexpr unsigned idle = 1u << 2;
+inline constexpr unsigned prep = 1u << 3;
+inline constexpr unsigned cpu_intensive = 1u << 6;
+inline constexpr unsigned unbound = 1u << 7;
+inline constexpr unsigned rebound = 1u << 8;
+// A worker with any of these does not count in pool.nr_running.
+inline constexpr unsigned not_running = prep | cpu_intensive | unbound | rebound;
+}  // namespace worker_flag
+
+inline constexpr int worker_desc_len = 32;
+
+struct worker {
+  owned_node<worker> idle_node{{}, this};  // L: on pool.idle_list while idle (LIFO)
+  owned_node<worker> pool_node{{}, this};  // L: on pool.workers while attached
+  worker* hash_next = nullptr;  // L: busy-hash chain while executing
+  list_node scheduled{};    // L: items this worker runs next (linked chains, redirects, barriers)
+
+  work* current_work = nullptr;      // L: written by the worker under L
+  work_fn current_func = nullptr;    // L
+  pool_workqueue* current_pwq = nullptr;  // L
+  int current_color = 0;             // L
+  std::uint64_t current_at_ns = 0;   // L: thread CPU time at item start / last wake-up
+  std::uint64_t current_start_ms = 0;  // L: jiffies at item start (dumps, observation)
+  std::uint64_t item_seq = 0;        // L: items started, to notice a change between samples
+
+  unsigned flags = 0;                // L: worker_flag bits
+  bool sleeping = false;             // L: inside a cooperative blocking section
+  bool observed_sleeping = false;    // L: the sampler saw the thread blocked in the kernel
+  unsigned long last_active = 0;     // L: jiffies when it last went idle
+
+  worker_pool* pool = nullptr;       // W for rescuers (which move between pools), else I
+  workqueue* rescue_wq = nullptr;    // I: the queue a rescuer serves, else nullptr
+  event* exit_event = nullptr;      // I: rescuers signal it as they exit
+  int id = 0;                        // I: id within the pool (-1 for rescuers)
+  pid_t tid = 0;                     // I once started (the creator waits for it)
+  clockid_t cpu_clock = CLOCK_THREAD_CPUTIME_ID;  // I once started
+  int stat_fd = -1;                  // I once started: /proc/self/task/TID/stat, or -1
+  int nice = 0;                      // I: the nice level actually obtained
+  char name[48] = {};                // I: kworker/... id
+  char desc[worker_desc_len] = {};   // W: set_worker_desc() of the current or last item
+  bool desc_valid = false;           // W
+
+  std::binary_semaphore wake{0};     // X: released by kick_pool() and by the reaper
+  std::atomic<bool> started{false};  // X: release by the thread once tid etc. are set; acquire by creator
+
+  bool counted() const {
+    return !(flags & (worker_flag::not_running | worker_flag::idle)) && !sleeping && !observed_sleeping;
+  }
+};
+
+// The worker the calling thread is, or nullptr.
+worker* current_worker() noexcept;
+
+// Thread CPU time of `w` in nanoseconds (0 if unavailable).
+std::uint64_t worker_cpu_time_ns(const worker* w) noexcept;
+
+}  // namespace cmwq::core

@@ -1,0 +1,105 @@
+// src/core/worker_pool.hpp - a pool of workers serving one CPU (bound) or one attribute set
+// (unbound), with its worklist, idle list, busy hash and nr_running.
+//
+// Bound pools (two per CPU: normal and high priority) are concurrency-managed: nr_running counts
+// workers that are runnable, and the policy predicates below keep exactly one of them busy while
+// work is available, waking another when the running one blocks (semantics.md section 5).
+// Unbound pools mark every worker UNBOUND, so nr_running stays 0 and every item gets a worker.
+// Pools are never freed: their ids are stored in idle work items (the last pool, R5).
+#pragma once
+
+#include <array>
+#include <bitset>
+#include <cstdint>
+#include <vector>
+
+#include "guards.hpp"
+#include "list.hpp"
+#include "lock.hpp"
+#include "timer_wheel.hpp"
+#include "worker.hpp"
+
+namespace cmwq::core {
+
+struct pool_workqueue;
+struct workqueue;
+
+inline constexpr int busy_hash_size = 64;
+inline constexpr int max_pool_workers = 4096;
+
+struct pool_attrs {
+  int nice = 0;
+  std::vector<int> cpus;  // CPUs the workers may run on (sorted); one CPU for bound pools
+  bool strict = false;
+  bool operator==(const pool_attrs&) const = default;
+};
+
+struct worker_pool {
+  mutex lock;                                   // the pool lock; nests inside wq.mutex
+  const int id;                                 // I: index in the pool registry
+  const int cpu;                                // I: -1 for unbound pools
+  const pool_attrs attrs;                       // I
+  const int nice_obtained_hint;                 // I: nice asked for (workers record what they got)
+
+  list_node worklist CMWQ_GUARDED_BY(lock);     // L: active items not yet taken by a worker
+  list_node idle_list CMWQ_GUARDED_BY(lock);    // L: idle workers, most recently idle first
+  list_node workers CMWQ_GUARDED_BY(lock);      // L (A): every attached worker
+  std::array<worker*, busy_hash_size> busy_hash CMWQ_GUARDED_BY(lock){};  // L
+  int nr_workers CMWQ_GUARDED_BY(lock) = 0;     // L
+  int nr_idle CMWQ_GUARDED_BY(lock) = 0;        // L
+  int nr_running CMWQ_GUARDED_BY(lock) = 0;     // L: runnable workers that count (section 5.2)
+  int nr_busy_items CMWQ_GUARDED_BY(lock) = 0;  // L: workers executing an item (sampler)
+  worker* manager CMWQ_GUARDED_BY(lock) = nullptr;  // L: the worker creating workers, if any
+  unsigned long last_progress_ts CMWQ_GUARDED_BY(lock) = 0;  // L: jiffies (watchdog)
+  std::bitset<max_pool_workers> ids CMWQ_GUARDED_BY(lock);   // L: worker ids in use
+  unsigned long cooldown_until CMWQ_GUARDED_BY(lock) = 0;    // L: no creation before this jiffy
+  int refcnt CMWQ_GUARDED_BY(lock) = 0;         // L: pwqs using this pool
+
+  timer idle_timer;    // T: reaps excess idle workers (section 5.7)
+  timer mayday_timer;  // T: calls rescuers while creation is stuck (section 5.12)
+
+  worker_pool(int pool_id, int bound_cpu, pool_attrs a);
+  bool unbound() const { return cpu < 0; }
+
+  // --- policy predicates (section 5.3), called with lock held --------------------------------
+  bool need_more_worker() const CMWQ_REQUIRES(lock) { return !list_empty(&worklist) && nr_running == 0; }
+  bool may_start_working() const CMWQ_REQUIRES(lock) { return nr_idle > 0; }
+  bool keep_working() const CMWQ_REQUIRES(lock) { return !list_empty(&worklist) && nr_running <= 1; }
+  bool need_to_create_worker() const CMWQ_REQUIRES(lock) { return need_more_worker() && !may_start_working(); }
+  bool too_many_workers() const CMWQ_REQUIRES(lock);
+
+  // Wakes the first idle worker if work needs one. Returns whether it woke a worker.
+  bool kick() CMWQ_REQUIRES(lock);
+  worker* find_worker_executing_work(work* w) CMWQ_REQUIRES(lock);
+  void hash_add(worker* wk) CMWQ_REQUIRES(lock);
+  void hash_del(worker* wk) CMWQ_REQUIRES(lock);
+
+  // Adjusts nr_running around a change of a worker's counting state (flags, sleeping...).
+  template <class Fn>
+  void update_worker(worker* wk, Fn&& change) CMWQ_REQUIRES(lock) {
+    const bool before = wk->counted();
+    change();
+    const bool after = wk->counted();
+    if (!unbound()) nr_running += static_cast<int>(after) - static_cast<int>(before);
+  }
+};
+
+// Registry: pools by id, created on demand, never freed.
+worker_pool* pool_by_id(int id) noexcept;
+worker_pool* get_bound_pool(int cpu, bool highpri);
+worker_pool* find_bound_pool(int cpu, bool highpri) noexcept;  // nullptr if not created yet
+worker_pool* get_unbound_pool(const pool_attrs& attrs);
+
+// Starts a worker thread in `pool` (honours the worker-creation fault hook unless `force`).
+// Called without the pool lock. Returns false if the thread could not be created.
+bool create_worker(worker_pool* pool, bool force = false);
+
+// The body of every worker thread and of rescuers.
+void worker_main(worker* self);
+void rescuer_main(worker* self);
+
+// Item execution (worker.cpp), with the pool lock held on entry and exit.
+void process_scheduled_works(worker* self) CMWQ_NO_TSA;
+bool assign_work(work* w, worker* self, work** nextp) CMWQ_NO_TSA;
+
+}  // namespace cmwq::core

@@ -1,0 +1,561 @@
+// src/core/workqueue.cpp - allocating and destroying queues, the handle table, the system
+// queues, max_active and freezing.
+//
+// A queue is created with its pwqs fixed: one per CPU on bound pools, one per pod on unbound
+// pools (affinity scopes, section 5.9), or a single one for ordered queues (R8). Destruction
+// (R30) marks the queue DESTROYING, drains it, stops the rescuer, invalidates the handle's
+// generation and waits for every call still inside the queue before freeing the pwqs. The
+// workqueue object itself is recycled for a later queue, never freed, so stale handles are safe.
+#include "workqueue.hpp"
+
+#include <sched.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <new>
+
+#include "context.hpp"
+#include "event.hpp"
+#include "runtime.hpp"
+#include "topology.hpp"
+#include "warn.hpp"
+#include "worker_pool.hpp"
+
+namespace cmwq::core {
+
+bool start_worker_thread(worker* wk, const std::vector<int>& cpus);  // worker_pool.cpp
+void flush_wq(workqueue* wq);                                         // flush.cpp
+void drain_wq(workqueue* wq);                                         // flush.cpp
+
+namespace {
+
+constexpr std::uint32_t max_slots = 1u << 16;
+constexpr int rescuer_nice = -20;
+
+struct wq_registry {
+  mutex lock;                                                   // R: slots, list, freezing
+  std::atomic<workqueue*> table[max_slots] = {};                // X: release on publish
+  std::vector<std::uint32_t> free_slots CMWQ_GUARDED_BY(lock);  // R
+  std::uint32_t next_slot CMWQ_GUARDED_BY(lock) = sys_nr_plus_one;  // R
+  std::vector<workqueue*> live CMWQ_GUARDED_BY(lock);           // R: every live queue
+  bool freezing CMWQ_GUARDED_BY(lock) = false;                  // R
+};
+
+wq_registry& registry() {
+  static wq_registry* r = new wq_registry;  // never freed (see file comment)
+  return *r;
+}
+
+std::uint32_t handle_slot(wq_handle h) { return static_cast<std::uint32_t>((h >> 4) & 0xfffffff); }
+std::uint32_t handle_gen(wq_handle h) { return static_cast<std::uint32_t>(h >> 32); }
+
+workqueue* create_system_queue(std::uint32_t slot);
+
+}  // namespace
+
+// --- op references and handles ---------------------------------------------------------------
+
+int op_refs::get() noexcept {
+  const int cpu = sched_getcpu();
+  const int slot = (cpu < 0 ? 0 : cpu) % static_cast<int>(slots_.size());
+  // seq_cst: pairs with the generation bump in destroy_workqueue() (see wq_ref::wq_ref()).
+  slots_[static_cast<std::size_t>(slot)].n.fetch_add(1, std::memory_order_seq_cst);
+  return slot;
+}
+
+void op_refs::put(int slot) noexcept {
+  slots_[static_cast<std::size_t>(slot)].n.fetch_sub(1, std::memory_order_release);
+}
+
+long op_refs::sum() const noexcept {
+  long s = 0;
+  for (const auto& x : slots_) s += x.n.load(std::memory_order_acquire);
+  return s;
+}
+
+wq_ref::wq_ref(wq_handle h) noexcept {
+  if ((h & 0xf) != 0x9) return;
+  const std::uint32_t slot = handle_slot(h);
+  if (slot == 0 || slot >= max_slots) return;
+  workqueue* wq = registry().table[slot].load(std::memory_order_acquire);
+  if (!wq && slot < sys_nr_plus_one && handle_gen(h) == 1) wq = create_system_queue(slot);
+  if (!wq) return;
+  const int s = wq->ops.get();
+  // Dekker with destroy_workqueue(): it bumps the generation and then sums the op counts; we
+  // count ourselves in and then read the generation. Both seq_cst, so either destroy sees us
+  // (and waits) or we see the new generation (and back out).
+  if (wq->generation.load(std::memory_order_seq_cst) != handle_gen(h)) {
+    wq->ops.put(s);
+    return;
+  }
+  wq_ = wq;
+  slot_ = s;
+}
+
+void wq_ref::reset() noexcept {
+  if (wq_) wq_->ops.put(slot_);
+  wq_ = nullptr;
+}
+
+bool workqueue_valid(wq_handle h) noexcept { return static_cast<bool>(wq_ref(h)); }
+
+// --- allocation ------------------------------------------------------------------------------
+
+namespace {
+
+// Section 3.4, rules 1-7. Returns false if the queue must not be created.
+bool sanitize_flags(const char* name, unsigned* flags, int* max_active) {
+  unsigned f = *flags;
+  if (f & wq_flag::bh) {
+    if (f & ~wq_flag::bh_allows) {
+      CMWQ_WARN("workqueue: %s: WQ_BH allows only WQ_HIGHPRI and WQ_PERCPU (flags 0x%x)", name, f);
+      return false;
+    }
+    if (*max_active != 0) {
+      CMWQ_WARN("workqueue: %s: WQ_BH requires max_active 0, got %d", name, *max_active);
+      return false;
+    }
+    CMWQ_WARN("workqueue: %s: WQ_BH queues are not supported by cmwq yet", name);
+    return false;
+  }
+  if ((f & wq_flag::power_efficient) && tunables().power_efficient.load(std::memory_order_relaxed)) {
+    f &= ~wq_flag::percpu;
+    f |= wq_flag::unbound;
+  }
+  if (!(f & (wq_flag::percpu | wq_flag::unbound))) {
+    CMWQ_WARN_ONCE("workqueue: %s is using neither WQ_PERCPU or WQ_UNBOUND. Setting WQ_PERCPU.", name);
+    f |= wq_flag::percpu;
+  } else if ((f & wq_flag::percpu) && (f & wq_flag::unbound)) {
+    CMWQ_WARN_ONCE("workqueue: %s uses both WQ_PERCPU and WQ_UNBOUND. Dropped WQ_PERCPU, keeping WQ_UNBOUND.", name);
+    f &= ~wq_flag::percpu;
+  }
+  int ma = *max_active;
+  if (ma == 0) ma = wq_dfl_active;
+  if (ma < 1 || ma > wq_max_active) {
+    log_line("workqueue: max_active %d requested for %s is out of range, clamping between %d and %d", ma, name, 1,
+             wq_max_active);
+    ma = std::clamp(ma, 1, wq_max_active);
+  }
+  if (f & wq_flag::ordered) ma = 1;
+  *flags = f & ~(wq_flag::destroying | wq_flag::draining);
+  *max_active = ma;
+  return true;
+}
+
+std::vector<int> to_vector(const cpu_set& s) {
+  std::vector<int> v;
+  for (int c = s.first(); c >= 0; c = s.next(c)) v.push_back(c);
+  return v;
+}
+
+pool_workqueue* new_pwq(worker_pool* pool, workqueue* wq, int max_active) {
+  auto* pwq = new (std::nothrow) pool_workqueue(pool, wq, max_active);
+  if (!pwq) return nullptr;
+  lock_guard g(pool->lock);
+  pool->refcnt++;
+  return pwq;
+}
+
+// Creates the pwqs of `wq`. Returns false on allocation failure (pwqs made so far are freed).
+bool alloc_pwqs(workqueue* wq, unsigned flags, int max_active) {
+  const int n = nr_cpu_ids();
+  wq->cpu_pwqs.assign(static_cast<std::size_t>(n), nullptr);
+  const int nice = (flags & wq_flag::highpri) ? -20 : 0;
+  if (!(flags & wq_flag::unbound)) {
+    for (int cpu : online_cpus()) {
+      worker_pool* pool = get_bound_pool(cpu, flags & wq_flag::highpri);
+      pool_workqueue* pwq = pool ? new_pwq(pool, wq, max_active) : nullptr;
+      if (!pwq) return false;
+      wq->cpu_pwqs[static_cast<std::size_t>(cpu)] = pwq;
+      wq->pwqs.push_back(pwq);
+    }
+  } else {
+    const topology& topo = topology::get();
+    const affinity_scope scope = (flags & wq_flag::ordered) ? affinity_scope::system : default_affinity_scope();
+    for (int cpu : online_cpus()) {
+      pool_attrs attrs;
+      attrs.nice = nice;
+      attrs.cpus = to_vector(topo.pod_cpus(scope, topo.pod_of(scope, cpu)) & topo.online);
+      if (attrs.cpus.empty()) attrs.cpus = online_cpus();
+      pool_workqueue* pwq = nullptr;
+      for (pool_workqueue* p : wq->pwqs)
+        if (p->pool->attrs == attrs) pwq = p;
+      if (!pwq) {
+        worker_pool* pool = get_unbound_pool(attrs);
+        pwq = pool ? new_pwq(pool, wq, max_active) : nullptr;
+        if (!pwq) return false;
+        wq->pwqs.push_back(pwq);
+      }
+      wq->cpu_pwqs[static_cast<std::size_t>(cpu)] = pwq;
+    }
+  }
+  // CPU ids that are not online (holes) borrow the first online CPU's pwq.
+  pool_workqueue* fallback = wq->cpu_pwqs[static_cast<std::size_t>(online_cpus().front())];
+  for (auto& p : wq->cpu_pwqs)
+    if (!p) p = fallback;
+  return true;
+}
+
+void free_pwqs(workqueue* wq) {
+  for (pool_workqueue* pwq : wq->pwqs) {
+    {
+      lock_guard g(pwq->pool->lock);
+      pwq->pool->refcnt--;
+    }
+    delete pwq;
+  }
+  wq->pwqs.clear();
+  wq->cpu_pwqs.clear();
+}
+
+// Applies max_active (0 while the queue is frozen) to every pwq and activates what now fits.
+void apply_limits(workqueue* wq, bool frozen) CMWQ_NO_TSA {
+  const int limit = frozen ? 0 : wq->saved_max_active;
+  if (wq->is_unbound()) {
+    {
+      lock_guard g(wq->node_lock);
+      wq->node_max_active = limit;
+    }
+    for (pool_workqueue* pwq : wq->pwqs) {
+      lock_guard g(pwq->pool->lock);
+      if (!list_empty(&pwq->inactive_works)) {
+        lock_guard n(wq->node_lock);
+        if (list_empty(&pwq->pending_node.node)) list_add_tail(&pwq->pending_node.node, &wq->pending_pwqs);
+      }
+    }
+    activate_pending_unbound(wq);
+    return;
+  }
+  for (pool_workqueue* pwq : wq->pwqs) {
+    lock_guard g(pwq->pool->lock);
+    pwq->max_active = limit;
+    bool moved = false;
+    while (!list_empty(&pwq->inactive_works) && pwq->nr_active < pwq->max_active) {
+      work* w = container_of<work>(pwq->inactive_works.next, offsetof(work, entry));
+      if (pwq_tryinc_nr_active(pwq)) {
+        pwq_activate_work(pwq, w);
+        moved = true;
+      } else {
+        break;
+      }
+    }
+    if (moved) pwq->pool->kick();
+  }
+}
+
+void wait_for_exit(event* e) {
+  blocking_section b;
+  e->wait();
+}
+
+bool create_rescuer(workqueue* wq, event* exited) {
+  auto* r = new (std::nothrow) worker();
+  if (!r) return false;
+  r->rescue_wq = wq;
+  r->id = -1;
+  r->nice = rescuer_nice;
+  r->flags = worker_flag::prep;
+  r->exit_event = exited;
+  list_init(&r->scheduled);
+  list_init(&r->idle_node.node);
+  list_init(&r->pool_node.node);
+  std::snprintf(r->name, sizeof r->name, "kworker/R-%s", wq->name);
+  wq->rescuer = r;
+  if (!start_worker_thread(r, {})) {
+    wq->rescuer = nullptr;
+    delete r;
+    log_line("workqueue: Failed to create a rescuer kthread for wq \"%s\": -ENOMEM", wq->name);
+    return false;
+  }
+  return true;
+}
+
+// Fills a fresh or recycled object. Returns false on failure (the caller recycles it).
+bool init_workqueue(workqueue* wq, const char* name, unsigned flags, int max_active) CMWQ_NO_TSA {
+  std::snprintf(wq->name, sizeof wq->name, "%s", name);
+  wq->flags.store(flags, std::memory_order_relaxed);
+  wq->saved_max_active = max_active;
+  wq->saved_min_active = std::min(max_active, wq_dfl_min_active);
+  wq->nr_drainers = 0;
+  wq->node_nr_active = 0;
+  wq->node_max_active = max_active;
+  wq->work_color = 0;
+  wq->flush_color = 0;
+  wq->rescuer = nullptr;
+  if (!alloc_pwqs(wq, flags, max_active)) {
+    free_pwqs(wq);
+    return false;
+  }
+  if (flags & wq_flag::mem_reclaim) {
+    wq->rescuer_exited = new event;
+    if (!create_rescuer(wq, wq->rescuer_exited)) {
+      delete wq->rescuer_exited;
+      wq->rescuer_exited = nullptr;
+      free_pwqs(wq);
+      return false;
+    }
+  }
+  return true;
+}
+
+void publish(workqueue* wq) CMWQ_NO_TSA {
+  auto& r = registry();
+  lock_guard g(r.lock);
+  r.live.push_back(wq);
+  if (r.freezing && (wq->flags.load(std::memory_order_relaxed) & wq_flag::freezable)) {
+    lock_guard m(wq->mutex);
+    apply_limits(wq, true);
+  }
+}
+
+struct system_queue_def {
+  const char* name;
+  unsigned flags;
+  int max_active;
+};
+
+const system_queue_def system_defs[sys_nr_plus_one] = {
+    {"", 0, 0},
+    {"events", wq_flag::percpu, 0},
+    {"events_highpri", wq_flag::highpri | wq_flag::percpu, 0},
+    {"events_long", wq_flag::percpu, 0},
+    {"events_unbound", wq_flag::unbound, wq_max_active},
+    {"events_freezable", wq_flag::freezable | wq_flag::percpu, 0},
+    {"events_power_efficient", wq_flag::power_efficient | wq_flag::percpu, 0},
+    {"events_freezable_pwr_efficient", wq_flag::freezable | wq_flag::power_efficient | wq_flag::percpu, 0},
+    {"events_dfl_long", wq_flag::unbound, wq_max_active},
+};
+
+workqueue* create_system_queue(std::uint32_t slot) {
+  static std::once_flag once[sys_nr_plus_one];
+  std::call_once(once[slot], [slot] {
+    const system_queue_def& def = system_defs[slot];
+    unsigned flags = def.flags;
+    int max_active = def.max_active;
+    sanitize_flags(def.name, &flags, &max_active);
+    auto* wq = new workqueue(nr_cpu_ids());
+    wq->slot = slot;
+    wq->generation.store(1, std::memory_order_relaxed);
+    if (!init_workqueue(wq, def.name, flags, max_active)) {
+      CMWQ_WARN("workqueue: cannot create system workqueue %s", def.name);
+      return;
+    }
+    publish(wq);
+    registry().table[slot].store(wq, std::memory_order_release);
+  });
+  return registry().table[slot].load(std::memory_order_acquire);
+}
+
+}  // namespace
+
+wq_handle alloc_workqueue(const char* fmt_name, unsigned flags, int max_active) noexcept {
+  char name[wq_name_len];
+  std::snprintf(name, sizeof name, "%s", fmt_name ? fmt_name : "");
+  if (fmt_name && std::strlen(fmt_name) >= wq_name_len) {
+    CMWQ_WARN_ONCE("workqueue: name exceeds WQ_NAME_LEN. Truncating to: %s", name);
+  }
+  if (!sanitize_flags(name, &flags, &max_active)) return 0;
+
+  auto& r = registry();
+  workqueue* wq = nullptr;
+  std::uint32_t slot = 0;
+  {
+    lock_guard g(r.lock);
+    if (!r.free_slots.empty()) {
+      slot = r.free_slots.back();
+      r.free_slots.pop_back();
+      wq = r.table[slot].load(std::memory_order_relaxed);
+    } else if (r.next_slot < max_slots) {
+      slot = r.next_slot++;
+    } else {
+      return 0;
+    }
+  }
+  if (!wq) {
+    wq = new (std::nothrow) workqueue(nr_cpu_ids());
+    if (!wq) {
+      lock_guard g(r.lock);
+      r.free_slots.push_back(slot);
+      return 0;
+    }
+    wq->slot = slot;
+    r.table[slot].store(wq, std::memory_order_release);
+  }
+  if (!init_workqueue(wq, name, flags, max_active)) {
+    lock_guard g(r.lock);
+    r.free_slots.push_back(slot);
+    return 0;
+  }
+  // The new generation makes the handle valid; old handles of this object stay invalid.
+  const std::uint32_t gen = wq->generation.fetch_add(1, std::memory_order_seq_cst) + 1;
+  publish(wq);
+  return make_handle(slot, gen);
+}
+
+void destroy_workqueue(wq_handle h) noexcept {
+  wq_ref ref(h);
+  if (!ref) {
+    CMWQ_WARN("destroy_workqueue: invalid or already destroyed workqueue handle %#lx", static_cast<unsigned long>(h));
+    return;
+  }
+  workqueue* wq = ref.get();
+  if (wq->slot < sys_nr_plus_one) {
+    CMWQ_WARN("destroy_workqueue: %s is a system workqueue and is never destroyed", wq->name);
+    return;
+  }
+  worker* self = current_worker();
+  if (self && self->current_pwq && self->current_pwq->wq == wq) {
+    CMWQ_WARN("destroy_workqueue: %s destroyed from its own work item, which would deadlock; ignored", wq->name);
+    return;
+  }
+  if (!might_sleep(__func__)) return;
+  {
+    lock_guard g(wq->mutex);
+    if (wq->flags.load(std::memory_order_relaxed) & wq_flag::destroying) {
+      CMWQ_WARN("destroy_workqueue: %s is already being destroyed", wq->name);
+      return;
+    }
+    wq->flags.fetch_or(wq_flag::destroying, std::memory_order_seq_cst);
+  }
+  drain_wq(wq);
+
+  if (wq->rescuer) {
+    {
+      lock_guard g(wq->mayday_lock);
+      wq->rescuer->flags |= worker_flag::die;
+      wq->rescuer->wake.release();
+    }
+    wait_for_exit(wq->rescuer_exited);
+    delete wq->rescuer_exited;
+    wq->rescuer_exited = nullptr;
+    wq->rescuer = nullptr;
+  }
+
+  for (pool_workqueue* pwq : wq->pwqs) {
+    lock_guard g(pwq->pool->lock);
+    if (pwq->nr_active || !list_empty(&pwq->inactive_works)) {
+      CMWQ_WARN("destroy_workqueue: %s has the following busy pwq (nr_active=%d); leaking it", wq->name,
+                pwq->nr_active);
+      return;  // R33: leaked, stays DESTROYING
+    }
+  }
+
+  wq->generation.fetch_add(1, std::memory_order_seq_cst);  // pairs with wq_ref::wq_ref()
+  ref.reset();
+  {
+    blocking_section b;
+    while (wq->ops.sum() != 0) {
+      timespec ts{0, 100 * 1000};
+      nanosleep(&ts, nullptr);
+    }
+  }
+  {
+    lock_guard g(wq->node_lock);
+    list_init(&wq->pending_pwqs);
+  }
+  free_pwqs(wq);
+  wq->flags.store(0, std::memory_order_relaxed);
+  auto& r = registry();
+  lock_guard g(r.lock);
+  r.live.erase(std::find(r.live.begin(), r.live.end(), wq));
+  r.free_slots.push_back(wq->slot);
+}
+
+std::size_t live_workqueues() noexcept {
+  auto& r = registry();
+  lock_guard g(r.lock);
+  std::size_t n = 0;
+  for (workqueue* wq : r.live) n += wq->slot >= sys_nr_plus_one;
+  return n;
+}
+
+// --- limits ----------------------------------------------------------------------------------
+
+void workqueue_set_max_active(wq_handle h, int max_active) noexcept {
+  wq_ref ref(h);
+  if (!ref) {
+    CMWQ_WARN("workqueue_set_max_active: invalid or destroyed workqueue");
+    return;
+  }
+  workqueue* wq = ref.get();
+  if (wq->is_ordered()) {
+    CMWQ_WARN("workqueue_set_max_active: %s is ordered; max_active stays 1", wq->name);
+    return;
+  }
+  if (max_active < 1 || max_active > wq_max_active) {
+    log_line("workqueue: max_active %d requested for %s is out of range, clamping between %d and %d", max_active,
+             wq->name, 1, wq_max_active);
+    max_active = std::clamp(max_active, 1, wq_max_active);
+  }
+  bool frozen;
+  {
+    auto& r = registry();
+    lock_guard g(r.lock);
+    frozen = r.freezing && (wq->flags.load(std::memory_order_relaxed) & wq_flag::freezable);
+  }
+  lock_guard g(wq->mutex);
+  wq->saved_max_active = max_active;
+  wq->saved_min_active = std::min(wq->saved_min_active, max_active);
+  apply_limits(wq, frozen);
+}
+
+void workqueue_set_min_active(wq_handle h, int min_active) noexcept {
+  wq_ref ref(h);
+  if (!ref) return;
+  workqueue* wq = ref.get();
+  if (!wq->is_unbound() || wq->is_ordered()) {
+    CMWQ_WARN("workqueue_set_min_active: %s is not an unbound, unordered workqueue", wq->name);
+    return;
+  }
+  lock_guard g(wq->mutex);
+  wq->saved_min_active = std::clamp(min_active, 0, wq->saved_max_active);
+}
+
+// --- freezing (section 5.13) -----------------------------------------------------------------
+
+void freeze_workqueues_begin() noexcept CMWQ_NO_TSA {
+  auto& r = registry();
+  lock_guard g(r.lock);
+  r.freezing = true;
+  for (workqueue* wq : r.live) {
+    if (!(wq->flags.load(std::memory_order_relaxed) & wq_flag::freezable)) continue;
+    lock_guard m(wq->mutex);
+    apply_limits(wq, true);
+  }
+}
+
+bool freeze_workqueues_busy() noexcept CMWQ_NO_TSA {
+  auto& r = registry();
+  lock_guard g(r.lock);
+  for (workqueue* wq : r.live) {
+    if (!(wq->flags.load(std::memory_order_relaxed) & wq_flag::freezable)) continue;
+    for (pool_workqueue* pwq : wq->pwqs) {
+      lock_guard p(pwq->pool->lock);
+      if (pwq->nr_active > 0) return true;
+    }
+  }
+  return false;
+}
+
+void thaw_workqueues() noexcept CMWQ_NO_TSA {
+  auto& r = registry();
+  lock_guard g(r.lock);
+  r.freezing = false;
+  for (workqueue* wq : r.live) {
+    if (!(wq->flags.load(std::memory_order_relaxed) & wq_flag::freezable)) continue;
+    lock_guard m(wq->mutex);
+    apply_limits(wq, false);
+  }
+}
+
+// Calls fn(wq) for every live queue, with the registry lock held (dumps, stats).
+void for_each_workqueue(void (*fn)(workqueue*, void*), void* ctx) noexcept {
+  auto& r = registry();
+  lock_guard g(r.lock);
+  for (workqueue* wq : r.live) fn(wq, ctx);
+}
+
+}  // namespace cmwq::core

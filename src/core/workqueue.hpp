@@ -1,0 +1,197 @@
+// src/core/workqueue.hpp - a workqueue: name, flags, pwqs, rescuer and flush machinery, and the
+// generation-checked handles callers hold.
+//
+// Handles: a caller never holds a workqueue pointer. It holds a handle (slot index + generation).
+// workqueue objects are recycled, never freed, so a stale handle always reads valid memory and
+// fails the generation check instead (D3). Every operation that goes through a handle holds an
+// op reference (a per-CPU counter) while it uses the queue; destroy_workqueue() invalidates the
+// generation and then waits for the op references to drain before it frees the pwqs.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "guards.hpp"
+#include "event.hpp"
+#include "list.hpp"
+#include "lock.hpp"
+#include "pool_workqueue.hpp"
+#include "work.hpp"
+#include "worker.hpp"
+
+namespace cmwq::core {
+
+using wq_handle = std::uintptr_t;
+
+namespace wq_flag {
+inline constexpr unsigned bh = 1u << 0;
+inline constexpr unsigned unbound = 1u << 1;
+inline constexpr unsigned freezable = 1u << 2;
+inline constexpr unsigned mem_reclaim = 1u << 3;
+inline constexpr unsigned highpri = 1u << 4;
+inline constexpr unsigned cpu_intensive = 1u << 5;
+inline constexpr unsigned sysfs = 1u << 6;
+inline constexpr unsigned power_efficient = 1u << 7;
+inline constexpr unsigned percpu = 1u << 8;
+inline constexpr unsigned mem_warn_on_reclaim = 1u << 9;
+inline constexpr unsigned destroying = 1u << 15;
+inline constexpr unsigned draining = 1u << 16;
+inline constexpr unsigned ordered = 1u << 17;
+inline constexpr unsigned legacy = 1u << 18;
+inline constexpr unsigned deprecated = 1u << 19;
+inline constexpr unsigned bh_allows = bh | highpri | percpu;
+}  // namespace wq_flag
+
+inline constexpr int wq_max_active = 2048;
+inline constexpr int wq_dfl_active = wq_max_active / 2;
+inline constexpr int wq_dfl_min_active = 8;
+inline constexpr int wq_name_len = 32;
+
+// A per-CPU-padded reference count: cheap to take from many threads, summed rarely.
+class op_refs {
+ public:
+  explicit op_refs(int n) : slots_(static_cast<std::size_t>(n)) {}
+  int get() noexcept;  // returns the slot to pass to put()
+  void put(int slot) noexcept;
+  long sum() const noexcept;
+
+ private:
+  struct alignas(64) slot {
+    std::atomic<long> n{0};
+  };
+  std::vector<slot> slots_;
+};
+
+struct workqueue {
+  core::mutex mutex;                             // WQ: pwqs, limits, drainers
+  char name[wq_name_len] = {};                   // I
+  std::atomic<unsigned> flags{0};                // WR: DRAINING/DESTROYING change under WQ
+  std::atomic<std::uint32_t> generation{0};      // X: bumped (seq_cst) when destroyed
+  std::uint32_t slot = 0;                        // I
+  op_refs ops;                                   // X: see the file comment
+
+  int saved_max_active CMWQ_GUARDED_BY(mutex) = 0;  // WQ: as requested (clamped)
+  int saved_min_active CMWQ_GUARDED_BY(mutex) = 0;  // WQ
+  int nr_drainers CMWQ_GUARDED_BY(mutex) = 0;       // WQ
+
+  std::vector<pool_workqueue*> cpu_pwqs;         // I: pwq serving each CPU id (index = cpu)
+  std::vector<pool_workqueue*> pwqs;             // I: each distinct pwq once
+
+  // Unbound queues: one system-wide active limit shared by all pwqs (one node, R12).
+  core::mutex node_lock;                          // N: nests inside pool locks
+  int node_nr_active CMWQ_GUARDED_BY(node_lock) = 0;  // N
+  int node_max_active CMWQ_GUARDED_BY(node_lock) = 0; // N (0 while frozen)
+  list_node pending_pwqs CMWQ_GUARDED_BY(node_lock);  // N: pwqs waiting for a slot, round robin
+
+  // Flush colours (R19, R20).
+  core::mutex flush_mutex;                       // FL
+  std::condition_variable_any flush_cv;          // FL: colour freed or a counter reached zero
+  int work_color CMWQ_GUARDED_BY(flush_mutex) = 0;   // FL: colour of items queued now
+  int flush_color CMWQ_GUARDED_BY(flush_mutex) = 0;  // FL: oldest colour not yet retired
+  std::atomic<int> nr_flushers{0};               // X: seq_cst; pairs with pwq_dec_nr_in_flight()
+  core::mutex flush_wait_lock;                   // FW: innermost; only to sleep and wake flushers
+  std::condition_variable_any flush_wait_cv;     // FW
+
+  // Rescuer (WQ_MEM_RECLAIM).
+  worker* rescuer = nullptr;                     // I
+  event* rescuer_exited = nullptr;               // I: signalled by the rescuer as it exits
+  core::mutex mayday_lock;                       // M
+  list_node maydays CMWQ_GUARDED_BY(mayday_lock);    // M: pwqs asking for help
+
+  explicit workqueue(int nr_cpus) : ops(nr_cpus) {
+    list_init(&pending_pwqs);
+    list_init(&maydays);
+  }
+  bool is_unbound() const { return flags.load(std::memory_order_relaxed) & wq_flag::unbound; }
+  bool is_ordered() const { return flags.load(std::memory_order_relaxed) & wq_flag::ordered; }
+  pool_workqueue* pwq_for_cpu(int cpu) const { return cpu_pwqs[static_cast<std::size_t>(cpu)]; }
+};
+
+// --- handles ------------------------------------------------------------------------------------
+
+// Holds an op reference on a live queue for the duration of a call.
+class wq_ref {
+ public:
+  wq_ref() = default;
+  explicit wq_ref(wq_handle h) noexcept;
+  ~wq_ref() { reset(); }
+  wq_ref(const wq_ref&) = delete;
+  wq_ref& operator=(const wq_ref&) = delete;
+  workqueue* get() const { return wq_; }
+  workqueue* operator->() const { return wq_; }
+  explicit operator bool() const { return wq_ != nullptr; }
+  void reset() noexcept;
+
+ private:
+  workqueue* wq_ = nullptr;
+  int slot_ = 0;
+};
+
+// Number of system queues; their handles are constants (slots 1..n, generation 1).
+enum system_queue : int {
+  sys_percpu = 1,
+  sys_highpri,
+  sys_long,
+  sys_dfl,
+  sys_freezable,
+  sys_power_efficient,
+  sys_freezable_power_efficient,
+  sys_dfl_long,
+  sys_nr_plus_one,
+};
+constexpr wq_handle make_handle(std::uint32_t slot, std::uint32_t gen) {
+  return (static_cast<wq_handle>(gen) << 32) | (static_cast<wq_handle>(slot) << 4) | 0x9;
+}
+constexpr wq_handle system_handle(system_queue q) { return make_handle(static_cast<std::uint32_t>(q), 1); }
+
+// --- the engine's queue API ------------------------------------------------------------------
+
+// name: already formatted. Returns 0 on invalid flags or failure.
+wq_handle alloc_workqueue(const char* name, unsigned flags, int max_active) noexcept;
+void destroy_workqueue(wq_handle h) noexcept;
+void flush_workqueue(wq_handle h) noexcept;
+void drain_workqueue(wq_handle h) noexcept;
+void workqueue_set_max_active(wq_handle h, int max_active) noexcept;
+void workqueue_set_min_active(wq_handle h, int min_active) noexcept;
+bool workqueue_congested(int cpu, wq_handle h) noexcept;
+bool workqueue_valid(wq_handle h) noexcept;
+unsigned workqueue_flags(wq_handle h) noexcept;
+const char* workqueue_name(wq_handle h, char* buf, std::size_t size) noexcept;
+std::size_t live_workqueues() noexcept;
+
+struct wq_stats {
+  std::uint64_t v[pwq_nr_stats];
+  int max_active, nr_active, nr_inactive;
+};
+bool workqueue_stats(wq_handle h, wq_stats* out) noexcept;
+
+void freeze_workqueues_begin() noexcept;
+bool freeze_workqueues_busy() noexcept;
+void thaw_workqueues() noexcept;
+
+work* current_work() noexcept;
+bool current_is_workqueue_rescuer() noexcept;
+bool current_is_workqueue_mem_reclaim() noexcept;
+void set_worker_desc(const char* desc) noexcept;
+void current_worker_comm(char* buf, std::size_t size) noexcept;
+void show_all_workqueues() noexcept;
+void show_one_workqueue(wq_handle h) noexcept;
+
+// --- internal, shared between core files ------------------------------------------------------
+
+// Queues an item whose PENDING bit the caller owns. Returns false if it was dropped (PENDING
+// is cleared then).
+bool queue_work_owned(int cpu, wq_handle h, work* w) noexcept;
+void pwq_activate_work(pool_workqueue* pwq, work* w) CMWQ_NO_TSA;
+bool pwq_tryinc_nr_active(pool_workqueue* pwq) CMWQ_NO_TSA;
+// Called at completion/steal with pool lock held; returns a pwq of another pool to activate
+// after the lock is dropped (unbound queues), or nullptr.
+void pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) CMWQ_NO_TSA;
+void activate_pending_unbound(workqueue* wq) noexcept;
+void send_mayday(pool_workqueue* pwq) noexcept;
+
+}  // namespace cmwq::core
