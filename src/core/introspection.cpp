@@ -8,6 +8,7 @@
 #include <string>
 
 #include "runtime.hpp"
+#include "topology.hpp"
 #include "warn.hpp"
 #include "worker_pool.hpp"
 #include "workqueue.hpp"

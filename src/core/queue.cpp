@@ -10,6 +10,7 @@
 
 #include "context.hpp"
 #include "runtime.hpp"
+#include "topology.hpp"
 #include "warn.hpp"
 #include "worker_pool.hpp"
 #include "workqueue.hpp"

@@ -1,12 +1,11 @@
 // src/core/runtime.cpp - tunables from the environment, scaled timeouts, the online CPU set.
 #include "runtime.hpp"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
+#include "topology.hpp"
 #include "warn.hpp"
 
 namespace cmwq::core {
@@ -43,15 +42,12 @@ struct cpu_facts {
   int nr_ids = 1;
 };
 
+// A vector view of topology::get().online, for the loops of the engine.
 const cpu_facts& facts() {
   static const cpu_facts* f = [] {
-    auto* cf = new cpu_facts;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof set, &set) == 0) {
-      for (int c = 0; c < CPU_SETSIZE && c < 4096; c++)
-        if (CPU_ISSET(c, &set)) cf->online.push_back(c);
-    }
+    auto* cf = new cpu_facts;  // never freed
+    const topology& topo = topology::get();
+    for (int c = topo.online.first(); c >= 0; c = topo.online.next(c)) cf->online.push_back(c);
     if (cf->online.empty()) cf->online.push_back(0);
     cf->nr_ids = cf->online.back() + 1;
     cf->is_online.assign(static_cast<std::size_t>(cf->nr_ids), 0);
@@ -78,10 +74,6 @@ int nr_cpu_ids() noexcept { return facts().nr_ids; }
 bool cpu_online(int cpu) noexcept {
   const auto& f = facts();
   return cpu >= 0 && cpu < f.nr_ids && f.is_online[static_cast<std::size_t>(cpu)];
-}
-int current_cpu() noexcept {
-  const int c = sched_getcpu();
-  return cpu_online(c) ? c : facts().online.front();
 }
 
 }  // namespace cmwq::core

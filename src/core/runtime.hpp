@@ -29,8 +29,7 @@ unsigned long create_cooldown() noexcept;        // 1 s
 const std::vector<int>& online_cpus() noexcept;
 int nr_cpu_ids() noexcept;
 bool cpu_online(int cpu) noexcept;
-// The caller's CPU, or the first online CPU if it is unknown or offline.
-int current_cpu() noexcept;
+// The caller's CPU: current_cpu() in topology.hpp.
 
 inline constexpr int max_idle_workers_ratio = 4;
 

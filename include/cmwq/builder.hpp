@@ -1,0 +1,46 @@
+// include/cmwq/builder.hpp - cmwq::builder, the one way to make a queue.
+//
+//   auto wq = cmwq::builder::unbound().max_active(4).mem_reclaim().build("nic-rx");
+//
+// Exactly one base kind: percpu() (served by per-CPU, concurrency-managed pools), unbound()
+// (any CPU of the caller's pod, no concurrency management) or ordered() (unbound, one item at a
+// time in queueing order, R8). The flag methods map to the kernel's WQ_* flags.
+#pragma once
+
+#include <string_view>
+#include <system_error>
+
+#include <cmwq/queue.hpp>
+
+namespace cmwq {
+
+class builder {
+ public:
+  static builder percpu() noexcept { return builder(1u << 8); }
+  static builder unbound() noexcept { return builder(1u << 1); }
+  static builder ordered() noexcept { return builder((1u << 1) | (1u << 17)); }
+
+  // 0 = default (1024); out of [1, 2048] is clamped with a warning. Ignored for ordered().
+  builder& max_active(int n) noexcept { max_active_ = n; return *this; }
+  builder& freezable() noexcept { flags_ |= 1u << 2; return *this; }
+  // A rescuer thread guarantees forward progress when no worker can be created (R: 5.12).
+  builder& mem_reclaim() noexcept { flags_ |= 1u << 3; return *this; }
+  builder& highpri() noexcept { flags_ |= 1u << 4; return *this; }
+  builder& cpu_intensive() noexcept { flags_ |= 1u << 5; return *this; }
+  builder& sysfs() noexcept { flags_ |= 1u << 6; return *this; }
+  builder& power_efficient() noexcept { flags_ |= 1u << 7; return *this; }
+
+  // builder::build() - allocates the queue (names longer than 31 characters are truncated with a
+  // warning). May block. On failure the result is empty (`!result`) and `ec`, if given, says why.
+  owned_queue build(std::string_view name) const noexcept;
+  owned_queue build(std::string_view name, std::error_code& ec) const noexcept;
+
+  unsigned flags() const noexcept { return flags_; }
+
+ private:
+  explicit builder(unsigned f) noexcept : flags_(f) {}
+  unsigned flags_;
+  int max_active_ = 0;
+};
+
+}  // namespace cmwq

@@ -1,0 +1,43 @@
+// include/cmwq/detail.hpp - plumbing that is public only by necessity; callers ignore it.
+//
+// raw_work / raw_delayed_work have the exact layout of the engine's items (and of the C API's
+// struct work_struct / struct delayed_work); src/cxx static_asserts that.
+#pragma once
+
+#include <cstdint>
+
+namespace cmwq::detail {
+
+struct raw_list {
+  raw_list* next;
+  raw_list* prev;
+};
+
+struct raw_work {
+  long data;
+  raw_list entry;
+  void (*func)(raw_work*);
+};
+
+struct raw_timer {
+  void* next;
+  void* pprev;
+  unsigned long expires;
+  void (*function)(raw_timer*);
+  unsigned int flags;
+};
+
+struct raw_delayed_work {
+  raw_work work;
+  raw_timer timer;
+  std::uintptr_t wq;
+  int cpu;
+};
+
+// Engine entry points used by the inline parts of the C++ API.
+void work_init(raw_work* w, void (*fn)(raw_work*)) noexcept;
+void delayed_work_init(raw_delayed_work* w, void (*fn)(raw_work*)) noexcept;
+void* spawn_alloc(std::size_t size, std::size_t align) noexcept;  // nullptr on failure
+void spawn_free(void* p, std::size_t size, std::size_t align) noexcept;
+
+}  // namespace cmwq::detail

@@ -1,0 +1,114 @@
+// include/cmwq/work.hpp - embeddable work items for the C++ API.
+//
+//   cmwq::work          one deferred call of a closure, embedded in the object it serves (like
+//                       the kernel's struct work_struct): no allocation when queued.
+//   cmwq::delayed_work  a work plus a timer, for queue::enqueue_delayed().
+//
+// States of an item (semantics.md R1):
+//
+//   state              | pending() | what happens next
+//   -------------------+-----------+-----------------------------------------------------
+//   idle               |   false   | enqueue() returns true and queues it
+//   on timer           |   true    | the timer queues it; enqueue() returns false
+//   pending            |   true    | a worker will run it once; enqueue() returns false
+//   running            |   false   | enqueue() returns true: it runs once more, afterwards
+//   running + pending  |   true    | it runs once more after the current run
+//   disabled           |   false   | every enqueue() returns false until enable()
+//   canceling          |   false   | cancel_sync() in progress: enqueue() returns false
+//
+// A work item runs on at most one worker at a time, system-wide (R5). Its destructor cancels it
+// and waits for a running instance (cancel_sync), so an object that embeds one can be destroyed
+// safely; destroying it from inside its own closure warns instead of waiting for itself.
+// Items are neither copyable nor movable: the address is the item's identity.
+#pragma once
+
+#include <chrono>
+#include <utility>
+
+#include <cmwq/detail.hpp>
+#include <cmwq/unique_function.hpp>
+
+namespace cmwq {
+
+class queue;
+
+class work {
+ public:
+  // work::work() - an idle item that runs `fn` each time it is queued. Never blocks.
+  template <class F>
+  explicit work(F&& fn) : fn_(std::forward<F>(fn)) {
+    detail::work_init(&node_.raw, &trampoline);
+  }
+  // work::~work() - cancel_sync(): no instance is pending or running afterwards.
+  ~work();
+  work(const work&) = delete;
+  work& operator=(const work&) = delete;
+
+  // work::flush() - waits until the instance pending or running now has finished. May block;
+  // not from interrupt context. Returns false at once if the item was idle (R15-R16).
+  bool flush() noexcept;
+  // work::cancel() - removes a pending instance; never waits. True if one was pending (R26).
+  bool cancel() noexcept;
+  // work::cancel_sync() - cancel() and wait for a running instance; a closure that re-queues
+  // itself is stopped. True if an instance was pending (R27). May block.
+  bool cancel_sync() noexcept;
+  // work::disable() / disable_sync() - like cancel, and every later enqueue fails until a
+  // matching enable(). Counted up to 65535 (R38).
+  bool disable() noexcept;
+  bool disable_sync() noexcept;
+  // work::enable() - undoes one disable(). True when the count is back at zero.
+  bool enable() noexcept;
+  // work::pending() - queued, on a timer, or being queued (racy snapshot).
+  bool pending() const noexcept { return __atomic_load_n(&node_.raw.data, __ATOMIC_RELAXED) & 1; }
+  // work::running() - a worker executes it now (racy snapshot).
+  bool running() noexcept;
+
+  // --- detail -----------------------------------------------------------------------------------
+  detail::raw_work* raw() noexcept { return &node_.raw; }
+
+ private:
+  friend class delayed_work;
+  struct node {
+    detail::raw_work raw;  // first: a raw_work* converts back to its node
+    work* self;
+  };
+  static void trampoline(detail::raw_work* w) { reinterpret_cast<node*>(w)->self->fn_(); }
+  node node_{{}, this};
+  unique_function<void()> fn_;
+};
+
+class delayed_work {
+ public:
+  template <class F>
+  explicit delayed_work(F&& fn) : fn_(std::forward<F>(fn)) {
+    detail::delayed_work_init(&node_.raw, &trampoline);
+  }
+  // delayed_work::~delayed_work() - cancel_sync(): timer deleted, nothing pending or running.
+  ~delayed_work();
+  delayed_work(const delayed_work&) = delete;
+  delayed_work& operator=(const delayed_work&) = delete;
+
+  // Same contracts as work's; the timer counts as pending. flush() fires an armed timer now and
+  // waits for that run (R17).
+  bool flush() noexcept;
+  bool cancel() noexcept;
+  bool cancel_sync() noexcept;
+  bool disable() noexcept;
+  bool disable_sync() noexcept;
+  bool enable() noexcept;
+  bool pending() const noexcept { return __atomic_load_n(&node_.raw.work.data, __ATOMIC_RELAXED) & 1; }
+
+  // --- detail -----------------------------------------------------------------------------------
+  detail::raw_delayed_work* raw() noexcept { return &node_.raw; }
+
+ private:
+  struct node {
+    detail::raw_delayed_work raw;  // first: raw_work* -> raw_delayed_work* -> node*
+    delayed_work* self;
+  };
+  static void trampoline(detail::raw_work* w) { reinterpret_cast<node*>(w)->self->fn_(); }
+  node node_{{}, this};
+  unique_function<void()> fn_;
+};
+
+}  // namespace cmwq

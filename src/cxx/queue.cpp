@@ -1,0 +1,94 @@
+// src/cxx/queue.cpp - cmwq::queue, owned_queue, builder, the system queues and blocking_scope.
+#include <cmwq/builder.hpp>
+#include <cmwq/queue.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <string>
+
+#include "core/context.hpp"
+#include "core/warn.hpp"
+#include "core/work.hpp"
+#include "core/workqueue.hpp"
+
+namespace core = cmwq::core;
+
+namespace cmwq {
+
+namespace {
+core::work* W(detail::raw_work* w) { return reinterpret_cast<core::work*>(w); }
+core::delayed_work* DW(detail::raw_delayed_work* w) { return reinterpret_cast<core::delayed_work*>(w); }
+std::atomic<bool> g_fail_spawn_alloc{false};
+}  // namespace
+
+// Fault injection for try_spawn() (tests): make spawn allocations fail.
+void fault_fail_spawn_allocations(bool fail) noexcept { g_fail_spawn_alloc.store(fail); }
+
+void* detail::spawn_alloc(std::size_t size, std::size_t align) noexcept {
+  if (g_fail_spawn_alloc.load(std::memory_order_relaxed)) return nullptr;
+  return ::operator new(size, std::align_val_t(align), std::nothrow);
+}
+void detail::spawn_free(void* p, std::size_t, std::size_t align) noexcept {
+  ::operator delete(p, std::align_val_t(align));
+}
+
+bool queue::valid() const noexcept { return h_ && core::workqueue_valid(h_); }
+bool queue::enqueue_on(int cpu, work& w) const noexcept { return core::queue_work_on(cpu, h_, W(w.raw())); }
+bool queue::enqueue_delayed_ms(int cpu, delayed_work& w, unsigned long ms) const noexcept {
+  return core::queue_delayed_work_on(cpu, h_, DW(w.raw()), ms);
+}
+bool queue::modify_delayed_ms(int cpu, delayed_work& w, unsigned long ms) const noexcept {
+  return core::mod_delayed_work_on(cpu, h_, DW(w.raw()), ms);
+}
+bool queue::spawn_raw(detail::raw_work* w) const noexcept { return core::queue_work_on(any_cpu, h_, W(w)); }
+void queue::flush() const noexcept { core::flush_workqueue(h_); }
+void queue::drain() const noexcept { core::drain_workqueue(h_); }
+void queue::set_max_active(int n) const noexcept { core::workqueue_set_max_active(h_, n); }
+bool queue::congested(int cpu) const noexcept { return core::workqueue_congested(cpu, h_); }
+std::string queue::name() const {
+  char buf[core::wq_name_len];
+  return core::workqueue_name(h_, buf, sizeof buf);
+}
+bool queue::stats(queue_stats* out) const noexcept {
+  core::wq_stats s;
+  if (!out || !core::workqueue_stats(h_, &s)) return false;
+  *out = {s.v[core::pwq_stat_started], s.v[core::pwq_stat_completed],   s.v[core::pwq_stat_cpu_time],
+          s.v[core::pwq_stat_cpu_intensive], s.v[core::pwq_stat_cm_wakeup], s.v[core::pwq_stat_repatriated],
+          s.v[core::pwq_stat_mayday],  s.v[core::pwq_stat_rescued],     s.max_active,
+          s.nr_active,                 s.nr_inactive};
+  return true;
+}
+
+void owned_queue::reset() noexcept {
+  if (q_.handle()) core::destroy_workqueue(q_.handle());
+  q_ = queue{};
+}
+
+owned_queue builder::build(std::string_view name, std::error_code& ec) const noexcept {
+  std::string n(name);
+  const core::wq_handle h = core::alloc_workqueue(n.c_str(), flags_, max_active_);
+  ec = h ? std::error_code{} : std::make_error_code(std::errc::invalid_argument);
+  return owned_queue(queue(h));
+}
+owned_queue builder::build(std::string_view name) const noexcept {
+  std::error_code ec;
+  return build(name, ec);
+}
+
+queue system() { return queue(core::system_handle(core::sys_percpu)); }
+queue system_percpu() { return queue(core::system_handle(core::sys_percpu)); }
+queue system_highpri() { return queue(core::system_handle(core::sys_highpri)); }
+queue system_long() { return queue(core::system_handle(core::sys_long)); }
+queue system_unbound() { return queue(core::system_handle(core::sys_dfl)); }
+queue system_dfl() { return queue(core::system_handle(core::sys_dfl)); }
+queue system_freezable() { return queue(core::system_handle(core::sys_freezable)); }
+queue system_power_efficient() { return queue(core::system_handle(core::sys_power_efficient)); }
+queue system_freezable_power_efficient() { return queue(core::system_handle(core::sys_freezable_power_efficient)); }
+
+blocking_scope::blocking_scope() noexcept { core::blocking_begin(); }
+blocking_scope::~blocking_scope() { core::blocking_end(); }
+
+const void* current_work() noexcept { return core::current_work(); }
+unsigned long warn_count() noexcept { return core::warn_count(); }
+
+}  // namespace cmwq

@@ -1,0 +1,66 @@
+// src/cxx/work.cpp - cmwq::work and cmwq::delayed_work on the engine's item API.
+#include <cmwq/work.hpp>
+
+#include <cstddef>
+
+#include "core/warn.hpp"
+#include "core/work.hpp"
+#include "core/worker.hpp"
+
+namespace core = cmwq::core;
+
+static_assert(sizeof(cmwq::detail::raw_work) == sizeof(core::work));
+static_assert(offsetof(cmwq::detail::raw_work, entry) == offsetof(core::work, entry));
+static_assert(offsetof(cmwq::detail::raw_work, func) == offsetof(core::work, func));
+static_assert(sizeof(cmwq::detail::raw_delayed_work) == sizeof(core::delayed_work));
+static_assert(offsetof(cmwq::detail::raw_delayed_work, timer) == offsetof(core::delayed_work, t));
+static_assert(offsetof(cmwq::detail::raw_delayed_work, wq) == offsetof(core::delayed_work, wq));
+
+namespace cmwq {
+
+namespace {
+core::work* W(detail::raw_work* w) { return reinterpret_cast<core::work*>(w); }
+core::delayed_work* DW(detail::raw_delayed_work* w) { return reinterpret_cast<core::delayed_work*>(w); }
+
+// Destroying an item from inside its own closure cannot wait for itself: cancel what is pending.
+bool inside_own_closure(detail::raw_work* w) {
+  core::worker* self = core::current_worker();
+  return self && self->current_work == W(w);
+}
+}  // namespace
+
+void detail::work_init(raw_work* w, void (*fn)(raw_work*)) noexcept {
+  core::work_init(W(w), reinterpret_cast<core::work_fn>(fn));
+}
+void detail::delayed_work_init(raw_delayed_work* w, void (*fn)(raw_work*)) noexcept {
+  core::delayed_work_init(DW(w), reinterpret_cast<core::work_fn>(fn), 0);
+}
+
+work::~work() {
+  if (inside_own_closure(raw()))
+    core::cancel_work(W(raw()));
+  else
+    core::cancel_work_sync(W(raw()));
+}
+bool work::flush() noexcept { return core::flush_work(W(raw())); }
+bool work::cancel() noexcept { return core::cancel_work(W(raw())); }
+bool work::cancel_sync() noexcept { return core::cancel_work_sync(W(raw())); }
+bool work::disable() noexcept { return core::disable_work(W(raw())); }
+bool work::disable_sync() noexcept { return core::disable_work_sync(W(raw())); }
+bool work::enable() noexcept { return core::enable_work(W(raw())); }
+bool work::running() noexcept { return core::work_busy(W(raw())) & core::busy_running; }
+
+delayed_work::~delayed_work() {
+  if (inside_own_closure(&raw()->work))
+    core::cancel_delayed_work(DW(raw()));
+  else
+    core::cancel_delayed_work_sync(DW(raw()));
+}
+bool delayed_work::flush() noexcept { return core::flush_delayed_work(DW(raw())); }
+bool delayed_work::cancel() noexcept { return core::cancel_delayed_work(DW(raw())); }
+bool delayed_work::cancel_sync() noexcept { return core::cancel_delayed_work_sync(DW(raw())); }
+bool delayed_work::disable() noexcept { return core::disable_delayed_work(DW(raw())); }
+bool delayed_work::disable_sync() noexcept { return core::disable_delayed_work_sync(DW(raw())); }
+bool delayed_work::enable() noexcept { return core::enable_delayed_work(DW(raw())); }
+
+}  // namespace cmwq

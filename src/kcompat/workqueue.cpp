@@ -1,0 +1,171 @@
+// src/kcompat/workqueue.cpp - the kernel-compatible C API of <linux/workqueue.h>, as thin calls
+// into the engine (src/core). The C structs are the engine's structs: the static_asserts below
+// keep the layouts identical, so a struct work_struct is used by the engine in place.
+#include <linux/workqueue.h>
+
+#include <cstdarg>
+#include <cstddef>
+#include <cstdio>
+
+#include "core/context.hpp"
+#include "core/timer_wheel.hpp"
+#include "core/warn.hpp"
+#include "core/work.hpp"
+#include "core/workqueue.hpp"
+
+namespace core = cmwq::core;
+
+static_assert(sizeof(work_struct) == sizeof(core::work));
+static_assert(offsetof(work_struct, data) == offsetof(core::work, data));
+static_assert(offsetof(work_struct, entry) == offsetof(core::work, entry));
+static_assert(offsetof(work_struct, func) == offsetof(core::work, func));
+static_assert(sizeof(timer_list) == sizeof(core::timer));
+static_assert(offsetof(timer_list, expires) == offsetof(core::timer, expires));
+static_assert(offsetof(timer_list, function) == offsetof(core::timer, function));
+static_assert(offsetof(timer_list, flags) == offsetof(core::timer, flags));
+static_assert(sizeof(delayed_work) == sizeof(core::delayed_work));
+static_assert(offsetof(delayed_work, timer) == offsetof(core::delayed_work, t));
+static_assert(offsetof(delayed_work, wq) == offsetof(core::delayed_work, wq));
+static_assert(offsetof(delayed_work, cpu) == offsetof(core::delayed_work, cpu));
+static_assert(WORK_CPU_UNBOUND == core::cpu_unbound);
+static_assert(WQ_MAX_ACTIVE == core::wq_max_active && WQ_DFL_ACTIVE == core::wq_dfl_active);
+static_assert(__WQ_ORDERED == core::wq_flag::ordered && __WQ_LEGACY == core::wq_flag::legacy);
+
+namespace {
+
+core::work* W(work_struct* w) { return reinterpret_cast<core::work*>(w); }
+core::delayed_work* DW(delayed_work* dw) { return reinterpret_cast<core::delayed_work*>(dw); }
+core::wq_handle H(workqueue_struct* wq) { return reinterpret_cast<core::wq_handle>(wq); }
+workqueue_struct* WQ(core::wq_handle h) { return reinterpret_cast<workqueue_struct*>(h); }
+
+}  // namespace
+
+extern "C" {
+
+struct workqueue_struct* system_percpu_wq = WQ(core::system_handle(core::sys_percpu));
+struct workqueue_struct* system_wq = WQ(core::system_handle(core::sys_percpu));
+struct workqueue_struct* system_highpri_wq = WQ(core::system_handle(core::sys_highpri));
+struct workqueue_struct* system_long_wq = WQ(core::system_handle(core::sys_long));
+struct workqueue_struct* system_dfl_wq = WQ(core::system_handle(core::sys_dfl));
+struct workqueue_struct* system_unbound_wq = WQ(core::system_handle(core::sys_dfl));
+struct workqueue_struct* system_freezable_wq = WQ(core::system_handle(core::sys_freezable));
+struct workqueue_struct* system_power_efficient_wq = WQ(core::system_handle(core::sys_power_efficient));
+struct workqueue_struct* system_freezable_power_efficient_wq =
+    WQ(core::system_handle(core::sys_freezable_power_efficient));
+
+void cmwq_init_work(struct work_struct* work, work_func_t func) {
+  core::work_init(W(work), reinterpret_cast<core::work_fn>(func));
+}
+
+void cmwq_init_delayed_work(struct delayed_work* dwork, work_func_t func, unsigned int timer_flags) {
+  core::delayed_work_init(DW(dwork), reinterpret_cast<core::work_fn>(func), timer_flags | TIMER_IRQSAFE);
+}
+
+void delayed_work_timer_fn(struct timer_list* t) { core::delayed_work_timer_fn(reinterpret_cast<core::timer*>(t)); }
+
+struct workqueue_struct* alloc_workqueue(const char* fmt, unsigned int flags, int max_active, ...) {
+  char name[128];
+  va_list ap;
+  va_start(ap, max_active);
+  std::vsnprintf(name, sizeof name, fmt ? fmt : "", ap);
+  va_end(ap);
+  return WQ(core::alloc_workqueue(name, flags, max_active));
+}
+
+void destroy_workqueue(struct workqueue_struct* wq) { core::destroy_workqueue(H(wq)); }
+
+bool queue_work_on(int cpu, struct workqueue_struct* wq, struct work_struct* work) {
+  return core::queue_work_on(cpu, H(wq), W(work));
+}
+
+bool queue_work_node(int node, struct workqueue_struct* wq, struct work_struct* work) {
+  if (!(core::workqueue_flags(H(wq)) & WQ_UNBOUND))
+    CMWQ_WARN_ONCE("queue_work_node: workqueue is not WQ_UNBOUND");
+  (void)node;  // one node (U2): the local CPU is always on it
+  return core::queue_work_on(WORK_CPU_UNBOUND, H(wq), W(work));
+}
+
+bool queue_delayed_work_on(int cpu, struct workqueue_struct* wq, struct delayed_work* dwork, unsigned long delay) {
+  return core::queue_delayed_work_on(cpu, H(wq), DW(dwork), delay);
+}
+
+bool mod_delayed_work_on(int cpu, struct workqueue_struct* wq, struct delayed_work* dwork, unsigned long delay) {
+  return core::mod_delayed_work_on(cpu, H(wq), DW(dwork), delay);
+}
+
+void __flush_workqueue(struct workqueue_struct* wq) { core::flush_workqueue(H(wq)); }
+void drain_workqueue(struct workqueue_struct* wq) { core::drain_workqueue(H(wq)); }
+bool flush_work(struct work_struct* work) { return core::flush_work(W(work)); }
+bool flush_delayed_work(struct delayed_work* dwork) { return core::flush_delayed_work(DW(dwork)); }
+void flush_scheduled_work(void) { core::flush_workqueue(core::system_handle(core::sys_percpu)); }
+
+bool cancel_work(struct work_struct* work) { return core::cancel_work(W(work)); }
+bool cancel_work_sync(struct work_struct* work) { return core::cancel_work_sync(W(work)); }
+bool cancel_delayed_work(struct delayed_work* dwork) { return core::cancel_delayed_work(DW(dwork)); }
+bool cancel_delayed_work_sync(struct delayed_work* dwork) { return core::cancel_delayed_work_sync(DW(dwork)); }
+bool disable_work(struct work_struct* work) { return core::disable_work(W(work)); }
+bool disable_work_sync(struct work_struct* work) { return core::disable_work_sync(W(work)); }
+bool enable_work(struct work_struct* work) { return core::enable_work(W(work)); }
+bool disable_delayed_work(struct delayed_work* dwork) { return core::disable_delayed_work(DW(dwork)); }
+bool disable_delayed_work_sync(struct delayed_work* dwork) { return core::disable_delayed_work_sync(DW(dwork)); }
+bool enable_delayed_work(struct delayed_work* dwork) { return core::enable_delayed_work(DW(dwork)); }
+
+unsigned int work_busy(struct work_struct* work) { return core::work_busy(W(work)); }
+struct work_struct* current_work(void) { return reinterpret_cast<work_struct*>(core::current_work()); }
+bool current_is_workqueue_rescuer(void) { return core::current_is_workqueue_rescuer(); }
+bool current_is_workqueue_mem_reclaim(void) { return core::current_is_workqueue_mem_reclaim(); }
+bool workqueue_congested(int cpu, struct workqueue_struct* wq) { return core::workqueue_congested(cpu, H(wq)); }
+void workqueue_set_max_active(struct workqueue_struct* wq, int max_active) {
+  core::workqueue_set_max_active(H(wq), max_active);
+}
+void workqueue_set_min_active(struct workqueue_struct* wq, int min_active) {
+  core::workqueue_set_min_active(H(wq), min_active);
+}
+bool workqueue_is_reclaim_annotated(struct workqueue_struct* wq) {
+  const unsigned f = core::workqueue_flags(H(wq));
+  return (f & WQ_MEM_RECLAIM) && (f & WQ_MEM_WARN_ON_RECLAIM);
+}
+
+void set_worker_desc(const char* fmt, ...) {
+  char desc[WORKER_DESC_LEN];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(desc, sizeof desc, fmt, ap);
+  va_end(ap);
+  core::set_worker_desc(desc);
+}
+
+void show_all_workqueues(void) { core::show_all_workqueues(); }
+void show_one_workqueue(struct workqueue_struct* wq) { core::show_one_workqueue(H(wq)); }
+void freeze_workqueues_begin(void) { core::freeze_workqueues_begin(); }
+bool freeze_workqueues_busy(void) { return core::freeze_workqueues_busy(); }
+void thaw_workqueues(void) { core::thaw_workqueues(); }
+
+unsigned long cmwq_warn_count(void) { return core::warn_count(); }
+void cmwq_set_log_hook(void (*hook)(const char* line, void* ctx), void* ctx) { core::set_log_hook(hook, ctx); }
+void cmwq_fault_fail_worker_creation(bool fail) { core::tunables().fail_worker_creation = fail; }
+void cmwq_set_power_efficient(bool on) { core::tunables().power_efficient = on; }
+void cmwq_set_cpu_intensive_thresh_us(unsigned long usecs) { core::tunables().cpu_intensive_thresh_us = usecs; }
+void cmwq_set_timeout_scale_permille(unsigned int permille) { core::tunables().timeout_scale_permille = permille; }
+size_t cmwq_live_workqueues(void) { return core::live_workqueues(); }
+
+int cmwq_workqueue_stats(struct workqueue_struct* wq, struct cmwq_wq_stats* out) {
+  core::wq_stats s;
+  if (!out || !core::workqueue_stats(H(wq), &s)) return -22;  // -EINVAL
+  out->started = s.v[core::pwq_stat_started];
+  out->completed = s.v[core::pwq_stat_completed];
+  out->cpu_time_us = s.v[core::pwq_stat_cpu_time];
+  out->cpu_intensive = s.v[core::pwq_stat_cpu_intensive];
+  out->cm_wakeup = s.v[core::pwq_stat_cm_wakeup];
+  out->repatriated = s.v[core::pwq_stat_repatriated];
+  out->mayday = s.v[core::pwq_stat_mayday];
+  out->rescued = s.v[core::pwq_stat_rescued];
+  out->max_active = s.max_active;
+  out->nr_active = s.nr_active;
+  out->nr_inactive = s.nr_inactive;
+  return 0;
+}
+
+void cmwq_current_worker_comm(char* buf, size_t size) { core::current_worker_comm(buf, size); }
+
+}  // extern "C"
