@@ -94,7 +94,7 @@ bool enable_delayed_work(delayed_work* dw) noexcept;
 
 inline constexpr unsigned busy_pending = 1, busy_running = 2;
 unsigned work_busy(work* w) noexcept;
-inline bool work_pending(work* w) noexcept {
+inline bool work_is_pending(work* w) noexcept {
   return (work_data_ref(w).load(std::memory_order_relaxed) & work_data::pending) != 0;
 }
 

@@ -1,17 +1,20 @@
 // src/kcompat/workqueue.cpp - the kernel-compatible C API of <linux/workqueue.h>, as thin calls
 // into the engine (src/core). The C structs are the engine's structs: the static_asserts below
 // keep the layouts identical, so a struct work_struct is used by the engine in place.
+// The engine's headers come first: <linux/workqueue.h> defines function-like macros
+// (flush_workqueue, work_pending) that must not rewrite the engine's declarations.
+#include "core/context.hpp"
+#include "core/runtime.hpp"
+#include "core/timer_wheel.hpp"
+#include "core/warn.hpp"
+#include "core/work.hpp"
+#include "core/workqueue.hpp"
+
 #include <linux/workqueue.h>
 
 #include <cstdarg>
 #include <cstddef>
 #include <cstdio>
-
-#include "core/context.hpp"
-#include "core/timer_wheel.hpp"
-#include "core/warn.hpp"
-#include "core/work.hpp"
-#include "core/workqueue.hpp"
 
 namespace core = cmwq::core;
 
@@ -67,7 +70,10 @@ struct workqueue_struct* alloc_workqueue(const char* fmt, unsigned int flags, in
   char name[128];
   va_list ap;
   va_start(ap, max_active);
-  std::vsnprintf(name, sizeof name, fmt ? fmt : "", ap);
+  if (fmt)
+    std::vsnprintf(name, sizeof name, fmt, ap);
+  else
+    name[0] = '\0';
   va_end(ap);
   return WQ(core::alloc_workqueue(name, flags, max_active));
 }
@@ -93,11 +99,11 @@ bool mod_delayed_work_on(int cpu, struct workqueue_struct* wq, struct delayed_wo
   return core::mod_delayed_work_on(cpu, H(wq), DW(dwork), delay);
 }
 
-void __flush_workqueue(struct workqueue_struct* wq) { core::flush_workqueue(H(wq)); }
+void __flush_workqueue(struct workqueue_struct* wq) { (core::flush_workqueue)(H(wq)); }
 void drain_workqueue(struct workqueue_struct* wq) { core::drain_workqueue(H(wq)); }
 bool flush_work(struct work_struct* work) { return core::flush_work(W(work)); }
 bool flush_delayed_work(struct delayed_work* dwork) { return core::flush_delayed_work(DW(dwork)); }
-void flush_scheduled_work(void) { core::flush_workqueue(core::system_handle(core::sys_percpu)); }
+void flush_scheduled_work(void) { (core::flush_workqueue)(core::system_handle(core::sys_percpu)); }
 
 bool cancel_work(struct work_struct* work) { return core::cancel_work(W(work)); }
 bool cancel_work_sync(struct work_struct* work) { return core::cancel_work_sync(W(work)); }

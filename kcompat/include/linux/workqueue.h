@@ -223,6 +223,8 @@ struct cmwq_wq_stats {
 };
 /* Copies @wq's statistics (summed over its pwqs). Returns 0, or -EINVAL for a bad handle. */
 int cmwq_workqueue_stats(struct workqueue_struct *wq, struct cmwq_wq_stats *out);
+/* Workqueues allocated and not yet destroyed (system queues excluded): for leak reports. */
+size_t cmwq_live_workqueues(void);
 /* Worker display name of the calling kworker, e.g. "kworker/1:2+events" (wq_worker_comm). */
 void cmwq_current_worker_comm(char *buf, size_t size);
 
