@@ -34,7 +34,7 @@ namespace cmwq::core {
 
 namespace {
 
-thread_local int t_block_depth = 0;
+CMWQ_TLS thread_local int t_block_depth = 0;
 
 struct sampler_state {
   std::mutex lock;
@@ -64,6 +64,10 @@ char thread_state(const worker* w) {
 
 void sample_worker(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQUIRES(pool->lock) {
   const std::uint64_t cpu_ns = worker_cpu_time_ns(wk);
+  if (wk->cpu_baseline_stale) {
+    wk->current_at_ns = cpu_ns;
+    wk->cpu_baseline_stale = false;
+  }
   const unsigned long thresh_us = tunables().cpu_intensive_thresh_us.load(std::memory_order_relaxed);
   if (thresh_us && wk->counted() && cpu_ns - wk->current_at_ns >= thresh_us * 1000ull) {
     pool->update_worker(wk, [&] { wk->flags |= worker_flag::cpu_intensive; });
@@ -170,9 +174,10 @@ void blocking_end() noexcept CMWQ_NO_TSA {
   if (!wk || !wk->sleeping) return;
   worker_pool* pool = wk->pool;
   lock_guard g(pool->lock);
-  // wq_worker_running(): count again; CPU time for hog detection restarts now.
+  // wq_worker_running(): count again. CPU time for hog detection restarts now; reading the
+  // thread CPU clock is a system call, so the sampler takes the new baseline at its next tick.
   pool->update_worker(wk, [&] { wk->sleeping = false; });
-  wk->current_at_ns = worker_cpu_time_ns(wk);
+  wk->cpu_baseline_stale = true;
 }
 
 }  // namespace cmwq::core

@@ -9,15 +9,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "guards.hpp"
 #include "warn.hpp"
 
 namespace cmwq::core {
 
 namespace {
-thread_local int t_hardirq = 0;
-thread_local int t_softirq = 0;
-thread_local int t_preempt = 0;
-thread_local int t_locks = 0;
+CMWQ_TLS thread_local int t_hardirq = 0;
+CMWQ_TLS thread_local int t_softirq = 0;
+CMWQ_TLS thread_local int t_preempt = 0;
+CMWQ_TLS thread_local int t_locks = 0;
 }  // namespace
 
 void hardirq_enter() noexcept { t_hardirq++; }

@@ -41,13 +41,14 @@ void wq_barrier_signal(work* w) noexcept { reinterpret_cast<wq_barrier*>(w)->don
 
 // --- init ---------------------------------------------------------------------------------------
 
+bool work_grab_pending(work* w, bool is_dwork);
+
 void work_init(work* w, work_fn fn) noexcept {
+  // The memory may be uninitialised: only a state word that names a live pwq is trusted.
   const long d = work_data_ref(w).load(std::memory_order_relaxed);
-  if ((d & work_data::pending) && (d & work_data::pwq) && w->func == fn && w->entry.next &&
-      w->entry.next != &w->entry) {
-    // Only a heuristic on memory that may be uninitialised: a pending item is linked on a list.
-    CMWQ_WARN("INIT_WORK on a work item that looks pending (%p); its pending instance is forgotten",
-              static_cast<void*>(w));
+  if ((d & work_data::pending) && (d & work_data::pwq) && pwq_is_live(work_data_pwq(d))) {
+    CMWQ_WARN("INIT_WORK on pending work item %p: its pending instance is cancelled", static_cast<void*>(w));
+    work_grab_pending(w, false);  // unlink it rather than corrupt the list it is on
   }
   work_data_ref(w).store(0, std::memory_order_relaxed);
   list_init(&w->entry);
@@ -100,7 +101,7 @@ grab try_grab_pending(work* w, bool is_dwork) CMWQ_NO_TSA {
 }  // namespace
 
 // Takes PENDING from any state. Returns true if the item was pending (and is now stolen).
-bool work_grab_pending(work* w, bool is_dwork) {
+bool work_grab_pending(work* w, bool is_dwork) CMWQ_NO_TSA {
   for (;;) {
     const grab r = try_grab_pending(w, is_dwork);
     if (r != grab::retry) return r == grab::stolen;
@@ -161,7 +162,8 @@ bool start_flush_work(work* w, wq_barrier* barr, bool running_only) CMWQ_NO_TSA 
   if (!pool) return false;
   lock_guard g(pool->lock);
   const long d = work_data_ref(w).load(std::memory_order_relaxed);
-  work_init(&barr->w, barrier_fn);
+  list_init(&barr->w.entry);
+  barr->w.func = barrier_fn;
   if (!running_only && (d & work_data::pwq) && work_data_pwq(d)->pool == pool) {
     // Pending here: the barrier follows it in the same list and moves with it (LINKED).
     const long linked = d & work_data::linked;
@@ -180,7 +182,7 @@ bool start_flush_work(work* w, wq_barrier* barr, bool running_only) CMWQ_NO_TSA 
 
 bool flush_common(work* w, bool running_only) {
   if (!might_sleep("flush_work")) return false;
-  wq_barrier barr;
+  wq_barrier barr{};
   if (!start_flush_work(w, &barr, running_only)) return false;
   blocking_section b;
   barr.done.wait();

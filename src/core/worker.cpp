@@ -27,7 +27,7 @@ void wq_barrier_signal(work* w) noexcept; // work.cpp
 bool is_barrier(const work* w) noexcept;  // work.cpp
 
 namespace {
-thread_local worker* t_worker = nullptr;
+CMWQ_TLS thread_local worker* t_worker = nullptr;
 }
 
 worker* current_worker() noexcept { return t_worker; }

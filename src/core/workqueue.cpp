@@ -16,6 +16,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <unordered_set>
 
 #include "context.hpp"
 #include "event.hpp"
@@ -151,9 +152,24 @@ std::vector<int> to_vector(const cpu_set& s) {
   return v;
 }
 
+// Every pwq alive now, so that INIT_WORK on an item that may still be queued can tell a real
+// pwq pointer in its state word from stale memory (work_init()).
+struct live_pwq_set {
+  std::mutex lock;
+  std::unordered_set<const pool_workqueue*> set;
+};
+live_pwq_set& live_pwqs() {
+  static auto* s = new live_pwq_set;  // never freed
+  return *s;
+}
+
 pool_workqueue* new_pwq(worker_pool* pool, workqueue* wq, int max_active) {
   auto* pwq = new (std::nothrow) pool_workqueue(pool, wq, max_active);
   if (!pwq) return nullptr;
+  {
+    std::lock_guard<std::mutex> g(live_pwqs().lock);
+    live_pwqs().set.insert(pwq);
+  }
   lock_guard g(pool->lock);
   pool->refcnt++;
   return pwq;
@@ -204,6 +220,10 @@ void free_pwqs(workqueue* wq) {
     {
       lock_guard g(pwq->pool->lock);
       pwq->pool->refcnt--;
+    }
+    {
+      std::lock_guard<std::mutex> g(live_pwqs().lock);
+      live_pwqs().set.erase(pwq);
     }
     delete pwq;
   }
@@ -350,6 +370,11 @@ workqueue* create_system_queue(std::uint32_t slot) {
 }
 
 }  // namespace
+
+bool pwq_is_live(const pool_workqueue* pwq) noexcept {
+  std::lock_guard<std::mutex> g(live_pwqs().lock);
+  return live_pwqs().set.count(pwq) != 0;
+}
 
 wq_handle alloc_workqueue(const char* fmt_name, unsigned flags, int max_active) noexcept {
   char name[wq_name_len];

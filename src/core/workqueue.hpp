@@ -193,5 +193,6 @@ bool pwq_tryinc_nr_active(pool_workqueue* pwq) CMWQ_NO_TSA;
 void pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) CMWQ_NO_TSA;
 void activate_pending_unbound(workqueue* wq) noexcept;
 void send_mayday(pool_workqueue* pwq) noexcept;
+bool pwq_is_live(const pool_workqueue* pwq) noexcept;
 
 }  // namespace cmwq::core
