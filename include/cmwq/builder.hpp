@@ -14,6 +14,9 @@
 
 namespace cmwq {
 
+// Affinity scopes of unbound queues (semantics.md 5.9): which CPUs share a pool.
+enum class affinity { dfl, cpu, smt, cache, cache_shard, numa, system };
+
 class builder {
  public:
   static builder percpu() noexcept { return builder(1u << 8); }
@@ -29,6 +32,10 @@ class builder {
   builder& cpu_intensive() noexcept { flags_ |= 1u << 5; return *this; }
   builder& sysfs() noexcept { flags_ |= 1u << 6; return *this; }
   builder& power_efficient() noexcept { flags_ |= 1u << 7; return *this; }
+  // Unbound queues: the pod granularity (default: the default_affinity_scope parameter,
+  // cache_shard) and whether workers are confined to their pod (strict) or only start there.
+  builder& affinity_scope(affinity a) noexcept { scope_ = a; return *this; }
+  builder& affinity_strict(bool strict = true) noexcept { strict_ = strict; return *this; }
 
   // builder::build() - allocates the queue (names longer than 31 characters are truncated with a
   // warning). May block. On failure the result is empty (`!result`) and `ec`, if given, says why.
@@ -41,6 +48,8 @@ class builder {
   explicit builder(unsigned f) noexcept : flags_(f) {}
   unsigned flags_;
   int max_active_ = 0;
+  affinity scope_ = affinity::dfl;
+  bool strict_ = false;
 };
 
 }  // namespace cmwq

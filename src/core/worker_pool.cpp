@@ -224,7 +224,10 @@ bool create_worker(worker_pool* pool, bool force) {
   list_init(&wk->idle_node.node);
   list_init(&wk->pool_node.node);
   wk->flags = worker_flag::prep | worker_flag::idle | (pool->unbound() ? worker_flag::unbound : 0);
-  if (!start_worker_thread(wk, pool->attrs.cpus)) {
+  // Section 5.9: a non-strict unbound pool's workers may run on any online CPU; its pod only
+  // decides which queueing CPUs it serves. Strict pools and bound pools stay on their CPUs.
+  const bool confined = !pool->unbound() || pool->attrs.strict;
+  if (!start_worker_thread(wk, confined ? pool->attrs.cpus : online_cpus())) {
     lock_guard g(pool->lock);
     pool->ids.reset(static_cast<std::size_t>(wk->id));
     delete wk;

@@ -176,7 +176,7 @@ pool_workqueue* new_pwq(worker_pool* pool, workqueue* wq, int max_active) {
 }
 
 // Creates the pwqs of `wq`. Returns false on allocation failure (pwqs made so far are freed).
-bool alloc_pwqs(workqueue* wq, unsigned flags, int max_active) {
+bool alloc_pwqs(workqueue* wq, unsigned flags, int max_active, int scope_arg, bool strict) {
   const int n = nr_cpu_ids();
   wq->cpu_pwqs.assign(static_cast<std::size_t>(n), nullptr);
   const int nice = (flags & wq_flag::highpri) ? -20 : 0;
@@ -190,10 +190,13 @@ bool alloc_pwqs(workqueue* wq, unsigned flags, int max_active) {
     }
   } else {
     const topology& topo = topology::get();
-    const affinity_scope scope = (flags & wq_flag::ordered) ? affinity_scope::system : default_affinity_scope();
+    affinity_scope scope = scope_arg < 0 ? default_affinity_scope() : static_cast<affinity_scope>(scope_arg);
+    if (scope == affinity_scope::dfl) scope = default_affinity_scope();
+    if (flags & wq_flag::ordered) scope = affinity_scope::system;  // one pwq: order survives
     for (int cpu : online_cpus()) {
       pool_attrs attrs;
       attrs.nice = nice;
+      attrs.strict = strict;
       attrs.cpus = to_vector(topo.pod_cpus(scope, topo.pod_of(scope, cpu)) & topo.online);
       if (attrs.cpus.empty()) attrs.cpus = online_cpus();
       pool_workqueue* pwq = nullptr;
@@ -294,7 +297,8 @@ bool create_rescuer(workqueue* wq, event* exited) {
 }
 
 // Fills a fresh or recycled object. Returns false on failure (the caller recycles it).
-bool init_workqueue(workqueue* wq, const char* name, unsigned flags, int max_active) CMWQ_NO_TSA {
+bool init_workqueue(workqueue* wq, const char* name, unsigned flags, int max_active, int scope = -1,
+                    bool strict = false) CMWQ_NO_TSA {
   std::snprintf(wq->name, sizeof wq->name, "%s", name);
   wq->flags.store(flags, std::memory_order_relaxed);
   wq->saved_max_active = max_active;
@@ -305,7 +309,7 @@ bool init_workqueue(workqueue* wq, const char* name, unsigned flags, int max_act
   wq->work_color = 0;
   wq->flush_color = 0;
   wq->rescuer = nullptr;
-  if (!alloc_pwqs(wq, flags, max_active)) {
+  if (!alloc_pwqs(wq, flags, max_active, scope, strict)) {
     free_pwqs(wq);
     return false;
   }
@@ -376,7 +380,7 @@ bool pwq_is_live(const pool_workqueue* pwq) noexcept {
   return live_pwqs().set.count(pwq) != 0;
 }
 
-wq_handle alloc_workqueue(const char* fmt_name, unsigned flags, int max_active) noexcept {
+wq_handle alloc_workqueue(const char* fmt_name, unsigned flags, int max_active, int scope, bool strict) noexcept {
   char name[wq_name_len];
   std::snprintf(name, sizeof name, "%s", fmt_name ? fmt_name : "");
   if (fmt_name && std::strlen(fmt_name) >= wq_name_len) {
@@ -409,7 +413,11 @@ wq_handle alloc_workqueue(const char* fmt_name, unsigned flags, int max_active) 
     wq->slot = slot;
     r.table[slot].store(wq, std::memory_order_release);
   }
-  if (!init_workqueue(wq, name, flags, max_active)) {
+  if (scope < -1 || scope > static_cast<int>(affinity_scope::system)) {
+    CMWQ_WARN("workqueue: %s: invalid affinity scope %d, using the default", name, scope);
+    scope = -1;
+  }
+  if (!init_workqueue(wq, name, flags, max_active, scope, strict)) {
     lock_guard g(r.lock);
     r.free_slots.push_back(slot);
     return 0;

@@ -150,8 +150,11 @@ constexpr wq_handle system_handle(system_queue q) { return make_handle(static_ca
 
 // --- the engine's queue API ------------------------------------------------------------------
 
-// name: already formatted. Returns 0 on invalid flags or failure.
-wq_handle alloc_workqueue(const char* name, unsigned flags, int max_active) noexcept;
+// name: already formatted. Returns 0 on invalid flags or failure. Unbound queues take their
+// affinity scope (-1: the default scope, else a value of enum class affinity_scope) and
+// strictness (section 5.9).
+wq_handle alloc_workqueue(const char* name, unsigned flags, int max_active, int affinity_scope = -1,
+                          bool affinity_strict = false) noexcept;
 void destroy_workqueue(wq_handle h) noexcept;
 void flush_workqueue(wq_handle h) noexcept;
 void drain_workqueue(wq_handle h) noexcept;

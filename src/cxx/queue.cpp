@@ -7,11 +7,15 @@
 #include <string>
 
 #include "core/context.hpp"
+#include "core/topology.hpp"
 #include "core/warn.hpp"
 #include "core/work.hpp"
 #include "core/workqueue.hpp"
 
 namespace core = cmwq::core;
+
+static_assert(static_cast<int>(cmwq::affinity::system) == static_cast<int>(core::affinity_scope::system));
+static_assert(static_cast<int>(cmwq::affinity::cache_shard) == static_cast<int>(core::affinity_scope::cache_shard));
 
 namespace cmwq {
 
@@ -66,7 +70,8 @@ void owned_queue::reset() noexcept {
 
 owned_queue builder::build(std::string_view name, std::error_code& ec) const noexcept {
   std::string n(name);
-  const core::wq_handle h = core::alloc_workqueue(n.c_str(), flags_, max_active_);
+  const int scope = scope_ == affinity::dfl ? -1 : static_cast<int>(scope_);
+  const core::wq_handle h = core::alloc_workqueue(n.c_str(), flags_, max_active_, scope, strict_);
   ec = h ? std::error_code{} : std::make_error_code(std::errc::invalid_argument);
   return owned_queue(queue(h));
 }
