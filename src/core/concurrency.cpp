@@ -68,6 +68,15 @@ void sample_worker(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQ
     wk->current_at_ns = cpu_ns;
     wk->cpu_baseline_stale = false;
   }
+  // PWQ_STAT_CPU_TIME, tick-sampled like the kernel's: CPU used since this item's last sample.
+  if (wk->sampled_seq != wk->item_seq) {
+    wk->sampled_seq = wk->item_seq;
+    wk->sampled_cpu_ns = wk->current_at_ns;
+  }
+  if (cpu_ns > wk->sampled_cpu_ns) {
+    wk->current_pwq->stat_inc(pwq_stat_cpu_time, (cpu_ns - wk->sampled_cpu_ns) / 1000);
+    wk->sampled_cpu_ns = cpu_ns;
+  }
   const unsigned long thresh_us = tunables().cpu_intensive_thresh_us.load(std::memory_order_relaxed);
   if (thresh_us && wk->counted() && cpu_ns - wk->current_at_ns >= thresh_us * 1000ull) {
     pool->update_worker(wk, [&] { wk->flags |= worker_flag::cpu_intensive; });

@@ -148,11 +148,11 @@ void process_one_work(worker* self, work* w) CMWQ_NO_TSA {
   pwq->stat_inc(pwq_stat_started);
   if (!pool->unbound()) {
     pool->nr_busy_items++;
+    self->cpu_baseline_stale = true;  // the sampler reads the thread CPU clock at its next tick
     sampler_note_busy();
   }
   pool->lock.unlock();
 
-  self->current_at_ns = worker_cpu_time_ns(self);
   const work_fn fn = self->current_func;
   const int locks_before = held_locks();
   const int pc_before = preempt_count();

@@ -47,7 +47,9 @@ struct worker {
   pool_workqueue* current_pwq = nullptr;  // L
   int current_color = 0;             // L
   std::uint64_t current_at_ns = 0;   // L
-  bool cpu_baseline_stale = false;   // L: current_at_ns must be re-read (after a sleep): thread CPU time at item start / last wake-up
+  bool cpu_baseline_stale = false;   // L: current_at_ns must be re-read (after a sleep)
+  std::uint64_t sampled_seq = 0;     // L: item_seq of the last CPU-time sample (sampler only)
+  std::uint64_t sampled_cpu_ns = 0;  // L: thread CPU time at that sample: thread CPU time at item start / last wake-up
   std::uint64_t current_start_ms = 0;  // L: jiffies at item start (dumps, observation)
   std::uint64_t item_seq = 0;        // L: items started, to notice a change between samples
 
