@@ -201,8 +201,17 @@ bool sync_precheck(work* w, const char* what) {
 
 // --- public item-side API -------------------------------------------------------------------------
 
+namespace {
+// Misuse: a NULL item warns and the call returns false (D4).
+bool valid_item(const void* w, const char* func) {
+  if (w) return true;
+  CMWQ_WARN("%s: NULL work item", func);
+  return false;
+}
+}  // namespace
+
 bool flush_work(work* w) noexcept {
-  if (!w || !sync_precheck(w, "flush_work")) return false;
+  if (!valid_item(w, __func__) || !sync_precheck(w, "flush_work")) return false;
   if (executing_on_self(w)) {
     CMWQ_WARN("flush_work: work item %p flushes itself, which would deadlock; ignored", static_cast<void*>(w));
     return false;
@@ -211,17 +220,17 @@ bool flush_work(work* w) noexcept {
 }
 
 bool flush_delayed_work(delayed_work* dw) noexcept {
-  if (!dw || !sync_precheck(&dw->w, "flush_delayed_work")) return false;
+  if (!valid_item(dw, __func__) || !sync_precheck(&dw->w, "flush_delayed_work")) return false;
   if (timer_del(&dw->t)) queue_work_owned(dw->cpu, dw->wq, &dw->w);  // R17
   return flush_work(&dw->w);
 }
 
-bool cancel_work(work* w) noexcept { return w && cancel_common(w, false); }
-bool cancel_delayed_work(delayed_work* dw) noexcept { return dw && cancel_common(&dw->w, true); }
-bool disable_work(work* w) noexcept { return w && disable_common(w, false); }
-bool disable_delayed_work(delayed_work* dw) noexcept { return dw && disable_common(&dw->w, true); }
-bool enable_work(work* w) noexcept { return w && enable_common(w, false); }
-bool enable_delayed_work(delayed_work* dw) noexcept { return dw && enable_common(&dw->w, true); }
+bool cancel_work(work* w) noexcept { return valid_item(w, __func__) && cancel_common(w, false); }
+bool cancel_delayed_work(delayed_work* dw) noexcept { return valid_item(dw, __func__) && cancel_common(&dw->w, true); }
+bool disable_work(work* w) noexcept { return valid_item(w, __func__) && disable_common(w, false); }
+bool disable_delayed_work(delayed_work* dw) noexcept { return valid_item(dw, __func__) && disable_common(&dw->w, true); }
+bool enable_work(work* w) noexcept { return valid_item(w, __func__) && enable_common(w, false); }
+bool enable_delayed_work(delayed_work* dw) noexcept { return valid_item(dw, __func__) && enable_common(&dw->w, true); }
 
 namespace {
 
@@ -239,17 +248,17 @@ bool cancel_or_disable_sync(work* w, bool is_dwork, bool keep_disabled, const ch
 
 }  // namespace
 
-bool cancel_work_sync(work* w) noexcept { return w && cancel_or_disable_sync(w, false, false, "cancel_work_sync"); }
+bool cancel_work_sync(work* w) noexcept { return valid_item(w, __func__) && cancel_or_disable_sync(w, false, false, "cancel_work_sync"); }
 bool cancel_delayed_work_sync(delayed_work* dw) noexcept {
-  return dw && cancel_or_disable_sync(&dw->w, true, false, "cancel_delayed_work_sync");
+  return valid_item(dw, __func__) && cancel_or_disable_sync(&dw->w, true, false, "cancel_delayed_work_sync");
 }
-bool disable_work_sync(work* w) noexcept { return w && cancel_or_disable_sync(w, false, true, "disable_work_sync"); }
+bool disable_work_sync(work* w) noexcept { return valid_item(w, __func__) && cancel_or_disable_sync(w, false, true, "disable_work_sync"); }
 bool disable_delayed_work_sync(delayed_work* dw) noexcept {
-  return dw && cancel_or_disable_sync(&dw->w, true, true, "disable_delayed_work_sync");
+  return valid_item(dw, __func__) && cancel_or_disable_sync(&dw->w, true, true, "disable_delayed_work_sync");
 }
 
 unsigned work_busy(work* w) noexcept CMWQ_NO_TSA {
-  if (!w) return 0;
+  if (!valid_item(w, __func__)) return 0;
   const long d = work_data_ref(w).load(std::memory_order_acquire);
   unsigned ret = (d & work_data::pending) ? busy_pending : 0;
   if (worker_pool* pool = work_pool(d)) {
