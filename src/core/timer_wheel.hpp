@@ -16,6 +16,17 @@
 //
 // Callbacks run on the timer thread, one at a time, with no wheel lock held; a callback may
 // re-arm its own timer or arm others.
+//
+// Memory ordering: everything a thread wrote before timer_mod()/timer_add() happens-before the
+// callback run that arming causes; everything a callback wrote happens-before the return of a
+// timer_del_sync() that waited for it (all of it goes through the wheel lock).
+//
+// Precision: a timer never fires before jiffies_now() >= expires, and on an idle machine fires
+// within about a millisecond after it, at every distance (the wheel cascades, see
+// docs/timers.md). Jiffies are whole milliseconds, so "expires = jiffies_now() + d" may fire up
+// to 1 ms less than d after the call in real time, as in the kernel. Setting the environment
+// variable CMWQ_INITIAL_JIFFIES (read once, at the first jiffies_now()) starts the clock at that
+// value, e.g. close to ULONG_MAX to test wrap-around, like the kernel's INITIAL_JIFFIES.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +39,7 @@ struct timer {
   timer* next;              // T: next in the slot's list
   timer** pprev;            // T: nullptr while not armed; read without the lock by timer_pending()
   unsigned long expires;    // T: absolute expiry in jiffies
-  void (*function)(timer*); // I: set by timer_init
+  void (*function)(timer*); // I: set by timer_init (T: cleared by timer_shutdown*)
   unsigned int flags;       // I: TIMER_* flags of the kernel (deferrable, irqsafe, ...), informational
 };
 
@@ -57,6 +68,26 @@ bool in_timer_callback() noexcept;
 
 // Milliseconds of CLOCK_MONOTONIC since an arbitrary origin, wrapping like an unsigned long.
 unsigned long jiffies_now() noexcept;
+
+// --- additions for the kernel's less common timer calls (kcompat maps them 1:1) ---------------
+
+// Re-arms `t` at `expires` only if it is armed now (mod_timer_pending). Returns true if it was
+// armed. Never blocks on the callback.
+bool timer_mod_pending(timer* t, unsigned long expires) noexcept;
+
+// Arms an idle `t` at `expires`, or moves an armed `t` to `expires` only if that is earlier
+// (timer_reduce). Returns true if it was armed.
+bool timer_reduce(timer* t, unsigned long expires) noexcept;
+
+// Disarms `t` unless its callback is running right now (try_to_del_timer_sync). Returns -1 and
+// changes nothing while the callback runs; otherwise 1 if it was armed, 0 if not. Never blocks.
+int timer_try_del_sync(timer* t) noexcept;
+
+// Disarms `t` and clears t->function, so that later arms are silently ignored until the next
+// timer_init() (timer_shutdown / timer_shutdown_sync). The _sync form also waits for a running
+// callback, like timer_del_sync(). Return true if it was armed.
+bool timer_shutdown(timer* t) noexcept;
+bool timer_shutdown_sync(timer* t) noexcept;
 
 // Statistics, for tests and docs: timers armed now, and callbacks run since start.
 struct timer_stats {
