@@ -126,7 +126,9 @@ bool queue_delayed_owned(int cpu, wq_handle h, delayed_work* dw, unsigned long d
   if (delay == 0) return queue_work_owned(cpu, h, &dw->w);  // R36: never via a timer tick
   dw->wq = h;
   dw->cpu = cpu;
-  dw->t.expires = jiffies_now() + delay;
+  // +1: jiffies are whole milliseconds, so the current one is partly over; one more makes the
+  // item never run before `delay` ms have passed (the kernel may run it up to a jiffy early).
+  dw->t.expires = jiffies_now() + delay + 1;
   timer_add(&dw->t);
   return true;
 }

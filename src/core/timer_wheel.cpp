@@ -43,6 +43,8 @@
 // joined, so exit() with timers armed neither hangs nor touches freed memory.
 #include "timer_wheel.hpp"
 
+#include "context.hpp"
+
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
@@ -345,7 +347,10 @@ void run_expired(wheel& w) CMWQ_REQUIRES(w.lock) {
     w.running = t;
     w.lock.unlock();
     // From here on `t` may be freed by its own callback: only the pointer value is used.
+    // Callbacks run in softirq context, as in the kernel: sleeping there warns (might_sleep).
+    softirq_enter();
     if (fn) fn(t);
+    softirq_exit();
     w.lock.lock();
     w.running = nullptr;
     ++w.fired;
@@ -478,7 +483,9 @@ bool del_sync_common(timer* t, bool shutdown) {
     std::uint64_t disarms = w.sync_disarms;
     std::uint32_t seq = w.run_seq.load(std::memory_order_relaxed);  // pairs with run_expired()
     g.unlock();
+    blocking_begin();  // a worker waiting here lets its pool run other items
     futex_wait_until(w.run_seq, seq, nullptr);
+    blocking_end();
     g.lock();
     --w.sync_waiters;
     if (w.sync_disarms != disarms) was_armed = true;  // the thread disarmed a re-arm for us
