@@ -98,9 +98,9 @@ TEST(kernel_timer, mod_timer_returns_whether_it_was_pending) {
 TEST(kernel_timer, deleted_timer_never_fires) {
   gadget g;
   timer_setup(&g.timer, gadget_fn, 0);
-  mod_timer(&g.timer, jiffies + 20);
+  mod_timer(&g.timer, jiffies + 200);  // far enough that a descheduled test thread still wins
   EXPECT_EQ(timer_delete(&g.timer), 1);
-  std::this_thread::sleep_for(60ms);
+  std::this_thread::sleep_for(300ms);
   EXPECT_EQ(g.fired.load(), 0);
 }
 

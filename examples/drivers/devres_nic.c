@@ -17,8 +17,8 @@
  *
  * Interrupts: the hard handler picks a ring, counts the packet and queues the ring's work item
  * (a pending item absorbs the packet: NAPI-like coalescing); every 64th interrupt it also wakes
- * the threaded handler, which takes a mutex (allowed there: process context) and re-arms the
- * statistics item. Ring work sleeps a little to imitate DMA completion, which is what lets the
+ * the threaded handler, which takes a mutex (allowed there: process context) and arms the
+ * statistics item unless it is armed already. Ring work sleeps a little to imitate DMA completion, which is what lets the
  * concurrency manager run several rings at once.
  *
  *   ./cmwq_demo --run-ms 3000 --irq 1:20000:100 --report
@@ -126,7 +126,7 @@ static irqreturn_t nic_irq_thread(int line, void *dev_id)
 	(void)line;
 	mutex_lock(&nic->cfg_lock);
 	nic->slow_path_runs++;
-	mod_delayed_work(nic->rx_wq, &nic->stats_work, msecs_to_jiffies(10));
+	queue_delayed_work(nic->rx_wq, &nic->stats_work, msecs_to_jiffies(10));	/* at most every 10 ms */
 	mutex_unlock(&nic->cfg_lock);
 	return IRQ_HANDLED;
 }
