@@ -15,11 +15,7 @@
  * Callbacks run on cmwq's timer thread, one at a time, in softirq-like context: in_softirq() and
  * in_interrupt() are true there and every call that may sleep warns. A callback may re-arm its
  * own timer. The layout of struct timer_list is the layout of the engine's timer
- * (src/core/timer_wheel.hpp); src/kcompat/timer.cpp checks it at compile time. As in the kernel,
- * ->function and ->flags belong to the timer code once set up: cmwq points ->function at a
- * trampoline that enters softirq context and keeps the callback's index in the flag bits the
- * kernel uses for the CPU number (TIMER_CPUMASK); a ->function assigned by hand is picked up at
- * the next arm.
+ * (src/core/timer_wheel.hpp); src/kcompat/timer.cpp checks it at compile time.
  *
  * Memory ordering: stores made before mod_timer()/add_timer() happen-before the callback that
  * call arms; everything a callback did happens-before a timer_delete_sync() that waited for it.
