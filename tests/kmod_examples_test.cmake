@@ -1,10 +1,13 @@
 # tests/kmod_examples_test.cmake - run one kernel-style module and judge its outcome.
 #
-#   cmake -DCMD="<program>;<args...>" -DEXPECT=ok|warn|initfail -P kmod_examples_test.cmake
+#   cmake -DCMD="<program>;<args...>" -DEXPECT=ok|warn|initfail|badparam [-DMATCH=<regex>]
+#         -P kmod_examples_test.cmake
 #
 #   ok        exit status 0 and no WARNING line
 #   warn      exit status 1 with at least one WARNING line (a driver bug that cmwq caught)
 #   initfail  exit status 1 with "init failed" (module_init returned an error)
+#   badparam  exit status 1 with "invalid for parameter" (the module was never loaded)
+# MATCH, when given, is a regular expression the output must contain.
 # In every case the program must end by itself: no signal, no sanitizer report, no timeout.
 if(NOT DEFINED CMD OR NOT DEFINED EXPECT)
   message(FATAL_ERROR "kmod_examples_test.cmake: pass -DCMD=... and -DEXPECT=ok|warn|initfail")
@@ -39,6 +42,14 @@ elseif(EXPECT STREQUAL "initfail")
   if(NOT rc EQUAL 1 OR at EQUAL -1)
     message(FATAL_ERROR "expected a failed init: exit status ${rc}")
   endif()
+elseif(EXPECT STREQUAL "badparam")
+  string(FIND "${all}" "invalid for parameter" at)
+  if(NOT rc EQUAL 1 OR at EQUAL -1)
+    message(FATAL_ERROR "expected a rejected parameter: exit status ${rc}")
+  endif()
 else()
   message(FATAL_ERROR "unknown EXPECT '${EXPECT}'")
+endif()
+if(DEFINED MATCH AND NOT all MATCHES "${MATCH}")
+  message(FATAL_ERROR "the output does not match '${MATCH}'")
 endif()
