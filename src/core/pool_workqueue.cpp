@@ -74,11 +74,12 @@ bool pwq_activate_first_inactive(pool_workqueue* pwq) CMWQ_NO_TSA {
 
 void pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) {
   workqueue* wq = pwq->wq;
+  worker_pool* pool = pwq->pool;
   bool hand_off = false;
   if (was_active) {
     pwq->nr_active--;
     if (!wq->is_unbound()) {
-      if (pwq_activate_first_inactive(pwq)) pwq->pool->kick();
+      if (pwq_activate_first_inactive(pwq)) pool->kick();
     } else {
       lock_guard g(wq->node_lock);
       wq->node_nr_active--;
@@ -94,9 +95,11 @@ void pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) {
   }
   if (hand_off) {
     // Another pool's lock may be needed: drop ours (callers re-evaluate pool state after this).
-    pwq->pool->lock.unlock();
+    // From here on `pwq` may be freed: once its last item is accounted for above, a concurrent
+    // destroy_workqueue() can finish. Only `pool` and `wq` are used; neither is ever freed.
+    pool->lock.unlock();
     activate_pending_unbound(wq);
-    pwq->pool->lock.lock();
+    pool->lock.lock();
   }
 }
 

@@ -139,12 +139,12 @@ void process_one_work(worker* self, work* w) CMWQ_NO_TSA {
     pool->update_worker(self, [&] { self->flags |= worker_flag::cpu_intensive; });
   // Chains execution when this worker does not count as running (unbound, CPU-intensive).
   pool->kick();
-  // R3: record the pool and clear PENDING as the last touch before the call; the seq_cst fence
-  // pairs with the PENDING test-and-set in queue_work_on(): a queuer that saw PENDING set has its
-  // stores ordered before our reads inside the function, and one that sets it after this point
+  // R3: record the pool and clear PENDING as the last touch before the call. A full barrier
+  // (seq_cst exchange, which ThreadSanitizer also understands, unlike a fence) pairs with the
+  // PENDING test-and-set in try_set_pending(): a queuer that still saw PENDING set had its stores
+  // made before this point, so the function sees them; one that sets it after this point
   // produces a new run.
-  work_data_ref(w).store(work_data::offq(pool->id, 0), std::memory_order_release);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  work_data_ref(w).exchange(work_data::offq(pool->id, 0), std::memory_order_seq_cst);
   pwq->stat_inc(pwq_stat_started);
   if (!pool->unbound()) {
     pool->nr_busy_items++;

@@ -57,6 +57,9 @@ worker_pool* pool_of_timer(timer* t, std::size_t offset) {
 void idle_timer_fn(timer* t);
 void mayday_timer_fn(timer* t);
 
+std::atomic<std::uint64_t> g_workers_created{0};  // X: relaxed counters
+std::atomic<std::uint64_t> g_workers_exited{0};
+
 worker_pool* new_pool(pool_registry& r, int cpu, pool_attrs attrs) CMWQ_REQUIRES(r.lock) {
   if (r.nr_pools >= max_pools) return nullptr;
   auto* p = new (std::nothrow) worker_pool(r.nr_pools, cpu, std::move(attrs));
@@ -191,6 +194,7 @@ bool start_worker_thread(worker* wk, const std::vector<int>& cpus) {
   // U3: pinning may be refused; the thread then runs unpinned and the pool still works.
   const bool pinned = !cpus.empty() && pthread_attr_setaffinity_np(&attr, sizeof set, &set) == 0;
   pthread_t th;
+  g_workers_created.fetch_add(1, std::memory_order_relaxed);  // counted before it can exit
   int err = pthread_create(&th, &attr, worker_thread_entry, wk);
   if (err && pinned) {
     pthread_attr_destroy(&attr);
@@ -199,7 +203,12 @@ bool start_worker_thread(worker* wk, const std::vector<int>& cpus) {
     err = pthread_create(&th, &attr, worker_thread_entry, wk);
   }
   pthread_attr_destroy(&attr);
+  if (err) g_workers_created.fetch_sub(1, std::memory_order_relaxed);
   return err == 0;
+}
+
+worker_counts get_worker_counts() noexcept {
+  return {g_workers_created.load(std::memory_order_relaxed), g_workers_exited.load(std::memory_order_relaxed)};
 }
 
 bool create_worker(worker_pool* pool, bool force) {
@@ -281,6 +290,7 @@ void* worker_thread_entry(void* arg) {
   if (wk->stat_fd >= 0) close(wk->stat_fd);
   event* exited = wk->exit_event;
   delete wk;
+  g_workers_exited.fetch_add(1, std::memory_order_relaxed);
   if (exited) exited->signal();  // destroy_workqueue() waits for its rescuer here
   return nullptr;
 }

@@ -94,6 +94,13 @@ worker_pool* get_unbound_pool(const pool_attrs& attrs);
 // Called without the pool lock. Returns false if the thread could not be created.
 bool create_worker(worker_pool* pool, bool force = false);
 
+// Process-wide worker counts (for reports and the module runner).
+struct worker_counts {
+  std::uint64_t created;  // worker threads started since start-up, rescuers included
+  std::uint64_t exited;   // worker threads that have ended (reaped, or rescuers stopped)
+};
+worker_counts get_worker_counts() noexcept;
+
 // The body of every worker thread and of rescuers.
 void worker_main(worker* self);
 void rescuer_main(worker* self);

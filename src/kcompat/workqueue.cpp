@@ -8,6 +8,7 @@
 #include "core/timer_wheel.hpp"
 #include "core/warn.hpp"
 #include "core/work.hpp"
+#include "core/worker_pool.hpp"
 #include "core/workqueue.hpp"
 
 #include <linux/workqueue.h>
@@ -173,5 +174,12 @@ int cmwq_workqueue_stats(struct workqueue_struct* wq, struct cmwq_wq_stats* out)
 }
 
 void cmwq_current_worker_comm(char* buf, size_t size) { core::current_worker_comm(buf, size); }
+
+void cmwq_get_worker_counts(struct cmwq_worker_counts* out) {
+  if (!out) return;
+  const core::worker_counts c = core::get_worker_counts();
+  out->created = c.created;
+  out->exited = c.exited;
+}
 
 }  // extern "C"

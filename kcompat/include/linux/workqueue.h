@@ -225,6 +225,11 @@ struct cmwq_wq_stats {
 int cmwq_workqueue_stats(struct workqueue_struct *wq, struct cmwq_wq_stats *out);
 /* Workqueues allocated and not yet destroyed (system queues excluded): for leak reports. */
 size_t cmwq_live_workqueues(void);
+/* Worker threads started since start-up (rescuers included) and those that have ended. */
+struct cmwq_worker_counts {
+	unsigned long long created, exited;
+};
+void cmwq_get_worker_counts(struct cmwq_worker_counts *out);
 /* Worker display name of the calling kworker, e.g. "kworker/1:2+events" (wq_worker_comm). */
 void cmwq_current_worker_comm(char *buf, size_t size);
 
