@@ -96,7 +96,8 @@ long long now_ns() {
       .count();
 }
 
-void record_fn(timer* t) {
+void record_fn(::timer_list* tl) {
+  timer* t = timer_of(tl);
   probe* p = probe_of(t);
   p->fired_jiffy.store(jiffies_now());
   p->fired_ns.store(now_ns());
@@ -104,7 +105,8 @@ void record_fn(timer* t) {
 }
 
 // Blocks until released (or 10 s pass), so tests can act while a callback runs.
-void blocking_fn(timer* t) {
+void blocking_fn(::timer_list* tl) {
+  timer* t = timer_of(tl);
   probe* p = probe_of(t);
   p->runs.fetch_add(1);
   p->entered.store(true);
@@ -181,7 +183,8 @@ TEST(timer_wheel, fires_not_before_expiry) {
 std::mutex g_order_mutex;
 std::vector<int> g_order;
 
-void order_fn(timer* t) {
+void order_fn(::timer_list* tl) {
+  timer* t = timer_of(tl);
   std::lock_guard<std::mutex> g(g_order_mutex);
   g_order.push_back(probe_of(t)->id);
 }
@@ -306,7 +309,8 @@ TEST(timer_wheel, del_armed_idle_and_running) {
   EXPECT_EQ(b.runs.load(), 1);
 }
 
-void slow_fn(timer* t) {
+void slow_fn(::timer_list* tl) {
+  timer* t = timer_of(tl);
   probe* p = probe_of(t);
   p->entered.store(true);
   std::this_thread::sleep_for(100ms);
@@ -329,7 +333,8 @@ TEST(timer_wheel, del_sync_waits_for_running_callback) {
   EXPECT_FALSE(timer_pending(&q.t));
 }
 
-void rearm_while_waited_fn(timer* t) {
+void rearm_while_waited_fn(::timer_list* tl) {
+  timer* t = timer_of(tl);
   probe* p = probe_of(t);
   p->runs.fetch_add(1);
   p->entered.store(true);
@@ -358,7 +363,8 @@ void capture_line(const char* line, void*) {
 }
 
 std::atomic<int> g_self_del_result{-2};
-void self_del_sync_fn(timer* t) {
+void self_del_sync_fn(::timer_list* tl) {
+  timer* t = timer_of(tl);
   timer_mod(t, jiffies_now() + 10'000);
   g_self_del_result.store(timer_del_sync(t) ? 1 : 0);  // must warn, not hang
   probe_of(t)->runs.fetch_add(1);
@@ -387,7 +393,8 @@ TEST(timer_wheel, del_sync_from_own_callback_warns_and_returns) {
 }
 
 constexpr int n_rearms = 20;
-void rearm_fn(timer* t) {
+void rearm_fn(::timer_list* tl) {
+  timer* t = timer_of(tl);
   probe* p = probe_of(t);
   if (p->runs.fetch_add(1) + 1 < n_rearms) timer_mod(t, jiffies_now() + 1);
 }
@@ -406,7 +413,8 @@ std::atomic<bool> g_ctx_in_callback{false};
 std::atomic<bool> g_ctx_sigs_blocked{false};
 std::string g_ctx_name;  // written by the callback, read after runs == 1 (ordered by `runs`)
 
-void context_fn(timer* t) {
+void context_fn(::timer_list* tl) {
+  timer* t = timer_of(tl);
   g_ctx_in_callback.store(in_timer_callback());
   sigset_t cur;
   pthread_sigmask(SIG_BLOCK, nullptr, &cur);
@@ -519,7 +527,8 @@ struct stress_timer {
   std::atomic<bool> rearm{false};
 };
 
-void stress_fn(timer* t) {
+void stress_fn(::timer_list* tl) {
+  timer* t = timer_of(tl);
   auto* s = reinterpret_cast<stress_timer*>(t);
   s->runs.fetch_add(1, std::memory_order_relaxed);
   if (s->rearm.exchange(false)) timer_mod(t, jiffies_now() + 1);
@@ -576,7 +585,7 @@ struct bench_timer {
   std::atomic<bool> fired{false};
 };
 
-void bench_fn(timer* t) { reinterpret_cast<bench_timer*>(t)->fired.store(true); }
+void bench_fn(::timer_list* t) { reinterpret_cast<bench_timer*>(timer_of(t))->fired.store(true); }
 
 TEST(timer_wheel, million_timers_arm_and_cancel) {
   std::mt19937_64 rng(seed_from_clock());

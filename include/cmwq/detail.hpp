@@ -4,7 +4,13 @@
 // struct work_struct / struct delayed_work); src/cxx static_asserts that.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+
+// The C type of work items (defined by <linux/workqueue.h>; only its name is needed here). The
+// engine calls every work function through `void (*)(work_struct *)`, so closures' trampolines
+// are defined with exactly that type.
+struct work_struct;
 
 namespace cmwq::detail {
 
@@ -16,7 +22,7 @@ struct raw_list {
 struct raw_work {
   long data;
   raw_list entry;
-  void (*func)(raw_work*);
+  void (*func)(::work_struct*);
 };
 
 struct raw_timer {
@@ -35,8 +41,8 @@ struct raw_delayed_work {
 };
 
 // Engine entry points used by the inline parts of the C++ API.
-void work_init(raw_work* w, void (*fn)(raw_work*)) noexcept;
-void delayed_work_init(raw_delayed_work* w, void (*fn)(raw_work*)) noexcept;
+void work_init(raw_work* w, void (*fn)(::work_struct*)) noexcept;
+void delayed_work_init(raw_delayed_work* w, void (*fn)(::work_struct*)) noexcept;
 void* spawn_alloc(std::size_t size, std::size_t align) noexcept;  // nullptr on failure
 void spawn_free(void* p, std::size_t size, std::size_t align) noexcept;
 

@@ -156,7 +156,7 @@ template <class F>
 struct spawned {
   raw_work raw;  // first member
   F fn;
-  static void run(raw_work* w) {
+  static void run(::work_struct* w) {
     auto* self = reinterpret_cast<spawned*>(w);
     self->fn();
     self->~spawned();

@@ -72,7 +72,7 @@ class work {
     detail::raw_work raw;  // first: a raw_work* converts back to its node
     work* self;
   };
-  static void trampoline(detail::raw_work* w) { reinterpret_cast<node*>(w)->self->fn_(); }
+  static void trampoline(::work_struct* w) { reinterpret_cast<node*>(w)->self->fn_(); }
   node node_{{}, this};
   unique_function<void()> fn_;
 };
@@ -106,7 +106,7 @@ class delayed_work {
     detail::raw_delayed_work raw;  // first: raw_work* -> raw_delayed_work* -> node*
     delayed_work* self;
   };
-  static void trampoline(detail::raw_work* w) { reinterpret_cast<node*>(w)->self->fn_(); }
+  static void trampoline(::work_struct* w) { reinterpret_cast<node*>(w)->self->fn_(); }
   node node_{{}, this};
   unique_function<void()> fn_;
 };

@@ -135,8 +135,8 @@ bool queue_delayed_owned(int cpu, wq_handle h, delayed_work* dw, unsigned long d
 
 }  // namespace
 
-void delayed_work_timer_fn(timer* t) noexcept {
-  auto* dw = reinterpret_cast<delayed_work*>(reinterpret_cast<char*>(t) - offsetof(delayed_work, t));
+void delayed_work_timer_fn(::timer_list* t) noexcept {
+  auto* dw = reinterpret_cast<delayed_work*>(reinterpret_cast<char*>(timer_of(t)) - offsetof(delayed_work, t));
   queue_work_owned(dw->cpu, dw->wq, &dw->w);  // D3: warns and drops if the queue is gone
 }
 

@@ -343,13 +343,13 @@ void collect_due(wheel& w, unsigned long now) CMWQ_REQUIRES(w.lock) {
 void run_expired(wheel& w) CMWQ_REQUIRES(w.lock) {
   while (timer* t = w.expired) {
     detach(w, t);
-    void (*fn)(timer*) = t->function;
+    timer_fn fn = t->function;
     w.running = t;
     w.lock.unlock();
     // From here on `t` may be freed by its own callback: only the pointer value is used.
     // Callbacks run in softirq context, as in the kernel: sleeping there warns (might_sleep).
     softirq_enter();
-    if (fn) fn(t);
+    if (fn) fn(as_timer_list(t));
     softirq_exit();
     w.lock.lock();
     w.running = nullptr;
@@ -501,7 +501,7 @@ bool del_sync_common(timer* t, bool shutdown) {
 
 // --- Public calls -----------------------------------------------------------------------------
 
-void timer_init(timer* t, void (*fn)(timer*), unsigned int flags) noexcept {
+void timer_init(timer* t, timer_fn fn, unsigned int flags) noexcept {
   t->next = nullptr;
   set_pprev(t, nullptr);
   t->function = fn;

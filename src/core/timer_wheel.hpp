@@ -31,7 +31,14 @@
 
 #include <cstdint>
 
+// The C type of kernel timers. Callbacks are typed on it (and only converted back inside), so
+// that every call goes through exactly the function type the callback was defined with: calls
+// through a mismatched function type are undefined, and UBSan's -fsanitize=function reports them.
+struct timer_list;
+
 namespace cmwq::core {
+
+using timer_fn = void (*)(::timer_list*);
 
 // Kept in the exact layout of `struct timer_list { struct hlist_node entry; unsigned long expires;
 // void (*function)(struct timer_list *); u32 flags; }` (kcompat static_asserts it).
@@ -39,11 +46,15 @@ struct timer {
   timer* next;              // T: next in the slot's list
   timer** pprev;            // T: nullptr while not armed; read without the lock by timer_pending()
   unsigned long expires;    // T: absolute expiry in jiffies
-  void (*function)(timer*); // I: set by timer_init (T: cleared by timer_shutdown*)
+  timer_fn function; // I: set by timer_init (T: cleared by timer_shutdown*)
   unsigned int flags;       // I: TIMER_* flags of the kernel (deferrable, irqsafe, ...), informational
 };
 
-void timer_init(timer* t, void (*fn)(timer*), unsigned int flags) noexcept;
+void timer_init(timer* t, timer_fn fn, unsigned int flags) noexcept;
+
+// Conversions between the engine's view of a timer and the C type callbacks receive.
+inline ::timer_list* as_timer_list(timer* t) noexcept { return reinterpret_cast<::timer_list*>(t); }
+inline timer* timer_of(::timer_list* t) noexcept { return reinterpret_cast<timer*>(t); }
 
 // Arms `t` to fire at absolute jiffy `expires` (an expiry in the past fires as soon as possible).
 // Returns true if `t` was armed before (its old expiry is replaced). Never blocks on the callback.

@@ -31,7 +31,7 @@ struct wq_barrier {
   event done;
 };
 
-void barrier_fn(work*) {}
+void barrier_fn(::work_struct*) {}
 
 }  // namespace
 

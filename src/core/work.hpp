@@ -26,10 +26,16 @@
 #include "list.hpp"
 #include "timer_wheel.hpp"
 
+// The C type of work items: work functions are typed on it for the reason given for
+// timer_list in timer_wheel.hpp (calls must match the type a function was defined with).
+struct work_struct;
+
 namespace cmwq::core {
 
 struct work;
-using work_fn = void (*)(work*);
+using work_fn = void (*)(::work_struct*);
+inline ::work_struct* as_work_struct(work* w) noexcept { return reinterpret_cast<::work_struct*>(w); }
+inline work* work_of(::work_struct* w) noexcept { return reinterpret_cast<work*>(w); }
 
 struct work {
   long data;        // X: only through work_data_ref(); see the table above
@@ -70,7 +76,7 @@ inline std::atomic_ref<long> work_data_ref(work* w) { return std::atomic_ref<lon
 
 void work_init(work* w, work_fn fn) noexcept;
 void delayed_work_init(delayed_work* dw, work_fn fn, unsigned int timer_flags) noexcept;
-void delayed_work_timer_fn(timer* t) noexcept;
+void delayed_work_timer_fn(::timer_list* t) noexcept;
 
 // Queue side (workqueue.cpp). `wq` is a queue handle; cpu == cpu_unbound picks the local CPU.
 inline constexpr int cpu_unbound = 4096;

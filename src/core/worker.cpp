@@ -156,7 +156,7 @@ void process_one_work(worker* self, work* w) CMWQ_NO_TSA {
   const work_fn fn = self->current_func;
   const int locks_before = held_locks();
   const int pc_before = preempt_count();
-  fn(w);
+  fn(as_work_struct(w));
   const int locks_after = held_locks();
   const int pc_after = preempt_count();
   if (locks_after != locks_before || pc_after != pc_before)

@@ -50,12 +50,12 @@ std::atomic<worker_pool*>* bound_table() {
   return t;
 }
 
-worker_pool* pool_of_timer(timer* t, std::size_t offset) {
-  return reinterpret_cast<worker_pool*>(reinterpret_cast<char*>(t) - offset);
+worker_pool* pool_of_timer(::timer_list* t, std::size_t offset) {
+  return reinterpret_cast<worker_pool*>(reinterpret_cast<char*>(timer_of(t)) - offset);
 }
 
-void idle_timer_fn(timer* t);
-void mayday_timer_fn(timer* t);
+void idle_timer_fn(::timer_list* t);
+void mayday_timer_fn(::timer_list* t);
 
 std::atomic<std::uint64_t> g_workers_created{0};  // X: relaxed counters
 std::atomic<std::uint64_t> g_workers_exited{0};
@@ -297,7 +297,7 @@ void* worker_thread_entry(void* arg) {
 
 // --- idle reaping and mayday (timer callbacks, on the timer thread) ----------------------------
 
-void idle_timer_fn(timer* t) {
+void idle_timer_fn(::timer_list* t) {
   worker_pool* pool = pool_of_timer(t, offsetof(worker_pool, idle_timer));
   lock_guard g(pool->lock);
   while (pool->too_many_workers()) {
@@ -317,7 +317,7 @@ void idle_timer_fn(timer* t) {
   }
 }
 
-void mayday_timer_fn(timer* t) {
+void mayday_timer_fn(::timer_list* t) {
   worker_pool* pool = pool_of_timer(t, offsetof(worker_pool, mayday_timer));
   lock_guard g(pool->lock);
   if (!pool->need_to_create_worker()) return;

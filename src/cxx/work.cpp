@@ -29,11 +29,9 @@ bool inside_own_closure(detail::raw_work* w) {
 }
 }  // namespace
 
-void detail::work_init(raw_work* w, void (*fn)(raw_work*)) noexcept {
-  core::work_init(W(w), reinterpret_cast<core::work_fn>(fn));
-}
-void detail::delayed_work_init(raw_delayed_work* w, void (*fn)(raw_work*)) noexcept {
-  core::delayed_work_init(DW(w), reinterpret_cast<core::work_fn>(fn), 0);
+void detail::work_init(raw_work* w, void (*fn)(::work_struct*)) noexcept { core::work_init(W(w), fn); }
+void detail::delayed_work_init(raw_delayed_work* w, void (*fn)(::work_struct*)) noexcept {
+  core::delayed_work_init(DW(w), fn, 0);
 }
 
 work::~work() {

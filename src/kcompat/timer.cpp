@@ -39,7 +39,7 @@ extern "C" {
 
 void cmwq_timer_setup(struct timer_list* timer, void (*func)(struct timer_list*), unsigned int flags) {
   // The layouts match (see the static_asserts), so the callback is called with the same pointer.
-  core::timer_init(as_core(timer), reinterpret_cast<void (*)(core::timer*)>(func), flags & TIMER_INIT_FLAGS);
+  core::timer_init(as_core(timer), func, flags & TIMER_INIT_FLAGS);
 }
 
 int mod_timer(struct timer_list* timer, unsigned long expires) {

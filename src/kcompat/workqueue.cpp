@@ -16,6 +16,7 @@
 #include <cstdarg>
 #include <cstddef>
 #include <cstdio>
+#include <type_traits>
 
 namespace core = cmwq::core;
 
@@ -32,6 +33,7 @@ static_assert(offsetof(delayed_work, timer) == offsetof(core::delayed_work, t));
 static_assert(offsetof(delayed_work, wq) == offsetof(core::delayed_work, wq));
 static_assert(offsetof(delayed_work, cpu) == offsetof(core::delayed_work, cpu));
 static_assert(WORK_CPU_UNBOUND == core::cpu_unbound);
+static_assert(std::is_same_v<work_func_t, core::work_fn>);
 static_assert(WQ_MAX_ACTIVE == core::wq_max_active && WQ_DFL_ACTIVE == core::wq_dfl_active);
 static_assert(__WQ_ORDERED == core::wq_flag::ordered && __WQ_LEGACY == core::wq_flag::legacy);
 
@@ -58,14 +60,14 @@ struct workqueue_struct* system_freezable_power_efficient_wq =
     WQ(core::system_handle(core::sys_freezable_power_efficient));
 
 void cmwq_init_work(struct work_struct* work, work_func_t func) {
-  core::work_init(W(work), reinterpret_cast<core::work_fn>(func));
+  core::work_init(W(work), func);
 }
 
 void cmwq_init_delayed_work(struct delayed_work* dwork, work_func_t func, unsigned int timer_flags) {
-  core::delayed_work_init(DW(dwork), reinterpret_cast<core::work_fn>(func), timer_flags | TIMER_IRQSAFE);
+  core::delayed_work_init(DW(dwork), func, timer_flags | TIMER_IRQSAFE);
 }
 
-void delayed_work_timer_fn(struct timer_list* t) { core::delayed_work_timer_fn(reinterpret_cast<core::timer*>(t)); }
+void delayed_work_timer_fn(struct timer_list* t) { core::delayed_work_timer_fn(t); }
 
 struct workqueue_struct* alloc_workqueue(const char* fmt, unsigned int flags, int max_active, ...) {
   char name[128];
