@@ -50,11 +50,9 @@ void pwq_activate_work(pool_workqueue* pwq, work* w) {
   }
 }
 
-namespace {
-
 // Activates the first inactive item if a slot is free. Barriers whose item was stolen while
 // inactive are passed through without taking a slot (R13). Returns whether anything moved.
-bool pwq_activate_first_inactive(pool_workqueue* pwq) CMWQ_NO_TSA {
+bool pwq_activate_first_inactive(pool_workqueue* pwq) {
   bool moved = false;
   while (!list_empty(&pwq->inactive_works)) {
     work* w = container_of<work>(pwq->inactive_works.next, offsetof(work, entry));
@@ -69,8 +67,6 @@ bool pwq_activate_first_inactive(pool_workqueue* pwq) CMWQ_NO_TSA {
   }
   return moved;
 }
-
-}  // namespace
 
 void pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) {
   workqueue* wq = pwq->wq;

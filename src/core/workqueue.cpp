@@ -256,15 +256,7 @@ void apply_limits(workqueue* wq, bool frozen) CMWQ_NO_TSA {
     lock_guard g(pwq->pool->lock);
     pwq->max_active = limit;
     bool moved = false;
-    while (!list_empty(&pwq->inactive_works) && pwq->nr_active < pwq->max_active) {
-      work* w = container_of<work>(pwq->inactive_works.next, offsetof(work, entry));
-      if (pwq_tryinc_nr_active(pwq)) {
-        pwq_activate_work(pwq, w);
-        moved = true;
-      } else {
-        break;
-      }
-    }
+    while (pwq_activate_first_inactive(pwq)) moved = true;
     if (moved) pwq->pool->kick();
   }
 }

@@ -190,6 +190,7 @@ void show_one_workqueue(wq_handle h) noexcept;
 // is cleared then).
 bool queue_work_owned(int cpu, wq_handle h, work* w) noexcept;
 void pwq_activate_work(pool_workqueue* pwq, work* w) CMWQ_NO_TSA;
+bool pwq_activate_first_inactive(pool_workqueue* pwq) CMWQ_NO_TSA;
 bool pwq_tryinc_nr_active(pool_workqueue* pwq) CMWQ_NO_TSA;
 // Called at completion/steal with pool lock held; returns a pwq of another pool to activate
 // after the lock is dropped (unbound queues), or nullptr.
