@@ -91,6 +91,16 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept CMWQ_NO_TSA {
     pool->lock.lock();
   }
 
+  // Re-check under the pool lock: a queuer that passed the check above before drain or destroy
+  // set its flag could otherwise insert after drain_wq() last looked at this pool (its busy
+  // check takes this lock after setting the flag), and destroy would free the pwq under it.
+  if ((wq->flags.load(std::memory_order_acquire) & (wq_flag::draining | wq_flag::destroying)) &&
+      !is_chained_work(wq)) {
+    pool->lock.unlock();
+    CMWQ_WARN_ONCE("workqueue: cannot queue %p on wq %s", reinterpret_cast<void*>(w->func), wq->name);
+    clear_pending(w);
+    return false;
+  }
   const int color = pwq->work_color;
   pwq->nr_in_flight[static_cast<std::size_t>(color)].fetch_add(1, std::memory_order_relaxed);
   long d = reinterpret_cast<long>(pwq) | work_data::pending | work_data::pwq |

@@ -221,7 +221,9 @@ bool flush_work(work* w) noexcept {
 
 bool flush_delayed_work(delayed_work* dw) noexcept {
   if (!valid_item(dw, __func__) || !sync_precheck(&dw->w, "flush_delayed_work")) return false;
-  if (timer_del(&dw->t)) queue_work_owned(dw->cpu, dw->wq, &dw->w);  // R17
+  // R17. The _sync form waits for a timer callback that is queueing the item right now, so
+  // that flush_work() below sees the instance it queues.
+  if (timer_del_sync(&dw->t)) queue_work_owned(dw->cpu, dw->wq, &dw->w);
   return flush_work(&dw->w);
 }
 

@@ -477,15 +477,19 @@ void destroy_workqueue(wq_handle h) noexcept {
       nanosleep(&ts, nullptr);
     }
   }
+  // Leave the live list first: freezing, thawing and dumps walk the pwqs of live queues.
+  auto& r = registry();
+  {
+    lock_guard g(r.lock);
+    r.live.erase(std::find(r.live.begin(), r.live.end(), wq));
+  }
   {
     lock_guard g(wq->node_lock);
     list_init(&wq->pending_pwqs);
   }
   free_pwqs(wq);
   wq->flags.store(0, std::memory_order_relaxed);
-  auto& r = registry();
   lock_guard g(r.lock);
-  r.live.erase(std::find(r.live.begin(), r.live.end(), wq));
   r.free_slots.push_back(wq->slot);
 }
 
