@@ -39,6 +39,12 @@ void clear_pending(work* w) {
   ref.store(d & ~work_data::pending, std::memory_order_release);
 }
 
+// D2: once per queue (R23's WARN_ONCE, per queue rather than per boot).
+void warn_cannot_queue(workqueue* wq, work* w) {
+  if (!wq->warned_cannot_queue.exchange(true, std::memory_order_relaxed))
+    CMWQ_WARN("workqueue: cannot queue %p on wq %s", reinterpret_cast<void*>(w->func), wq->name);
+}
+
 bool is_chained_work(workqueue* wq) {
   worker* self = current_worker();
   return self && self->current_pwq && self->current_pwq->wq == wq;
@@ -68,7 +74,7 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept CMWQ_NO_TSA {
   // D2/R23: while draining or destroying, only chained items are accepted.
   if ((wq->flags.load(std::memory_order_acquire) & (wq_flag::draining | wq_flag::destroying)) &&
       !is_chained_work(wq)) {
-    CMWQ_WARN_ONCE("workqueue: cannot queue %p on wq %s", reinterpret_cast<void*>(w->func), wq->name);
+    warn_cannot_queue(wq, w);
     clear_pending(w);
     return false;
   }
@@ -97,7 +103,7 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept CMWQ_NO_TSA {
   if ((wq->flags.load(std::memory_order_acquire) & (wq_flag::draining | wq_flag::destroying)) &&
       !is_chained_work(wq)) {
     pool->lock.unlock();
-    CMWQ_WARN_ONCE("workqueue: cannot queue %p on wq %s", reinterpret_cast<void*>(w->func), wq->name);
+    warn_cannot_queue(wq, w);
     clear_pending(w);
     return false;
   }

@@ -57,8 +57,9 @@ void worker_enter_idle(worker_pool* pool, worker* self) CMWQ_REQUIRES(pool->lock
   pool->nr_idle++;
   self->last_active = jiffies_now();
   list_add(&self->idle_node.node, &pool->idle_list);
-  if (pool->too_many_workers() && !timer_pending(&pool->idle_timer))
-    timer_mod(&pool->idle_timer, jiffies_now() + idle_worker_timeout());
+  // timer_reduce (not "arm if idle"): an expiry armed before the timeout scale was lowered
+  // must not hold reaping back until its old, longer deadline.
+  if (pool->too_many_workers()) timer_reduce(&pool->idle_timer, jiffies_now() + idle_worker_timeout());
 }
 
 void worker_leave_idle(worker_pool* pool, worker* self) CMWQ_REQUIRES(pool->lock) {

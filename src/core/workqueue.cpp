@@ -293,6 +293,7 @@ bool init_workqueue(workqueue* wq, const char* name, unsigned flags, int max_act
                     bool strict = false) CMWQ_NO_TSA {
   std::snprintf(wq->name, sizeof wq->name, "%s", name);
   wq->flags.store(flags, std::memory_order_relaxed);
+  wq->warned_cannot_queue.store(false, std::memory_order_relaxed);
   wq->saved_max_active = max_active;
   wq->saved_min_active = std::min(max_active, wq_dfl_min_active);
   wq->nr_drainers = 0;

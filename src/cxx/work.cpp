@@ -22,10 +22,13 @@ namespace {
 core::work* W(detail::raw_work* w) { return reinterpret_cast<core::work*>(w); }
 core::delayed_work* DW(detail::raw_delayed_work* w) { return reinterpret_cast<core::delayed_work*>(w); }
 
-// Destroying an item from inside its own closure cannot wait for itself: cancel what is pending.
+// Destroying an item from inside its own closure cannot wait for itself: it warns and cancels
+// what is pending (the closure object must stay valid until the closure returns).
 bool inside_own_closure(detail::raw_work* w) {
   core::worker* self = core::current_worker();
-  return self && self->current_work == W(w);
+  if (!self || self->current_work != W(w)) return false;
+  CMWQ_WARN("cmwq::work destroyed from inside its own closure; the running closure must not touch it again");
+  return true;
 }
 }  // namespace
 
