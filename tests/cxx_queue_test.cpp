@@ -310,9 +310,7 @@ TEST(cxx_queue, outside_enqueue_during_drain_is_dropped) {
 
 // D2: "warns once per queue with the kernel's cannot queue text": two queues, two warnings,
 // each naming its queue.
-// DISABLED: engine bug - src/core/queue.cpp uses CMWQ_WARN_ONCE (once per process, per call
-// site), so only the first queue that refuses an item in a process ever warns.
-TEST(cxx_queue, DISABLED_cannot_queue_warning_is_given_once_per_queue) {
+TEST(cxx_queue, cannot_queue_warning_is_given_once_per_queue) {
   log_capture log;
   const char* names[] = {"cxxq-cannot1", "cxxq-cannot2"};
   for (const char* name : names) {

@@ -985,8 +985,7 @@ TEST(cxx_work, destroying_an_item_from_its_own_closure_does_not_deadlock) {
 }
 
 // work.hpp: "destroying it from inside its own closure warns instead of waiting for itself".
-// DISABLED: engine bug - src/cxx/work.cpp's destructor silently calls cancel_work() there.
-TEST(cxx_work, DISABLED_destroying_an_item_from_its_own_closure_warns) {
+TEST(cxx_work, destroying_an_item_from_its_own_closure_warns) {
   auto q = unbound_queue("cxxw-dtorwarn");
   log_capture log;
   const unsigned long warns = cmwq::warn_count();
