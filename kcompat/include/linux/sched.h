@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * linux/sched.h - the system's <linux/sched.h> (clone flags, scheduling policies), plus the kernel's
+ * sleeping calls: task states, schedule_timeout*() and cond_resched().
+ *
+ * The system file comes first so that code which expects the user-space header still gets it
+ * (design.md, "A trap in the kernel-style headers").
+ *
+ * There is no `current` task and no wake_up_process(): a task that sets TASK_INTERRUPTIBLE or
+ * TASK_UNINTERRUPTIBLE and calls schedule_timeout() sleeps for the whole timeout. Use completions
+ * or wait queues (linux/completion.h, linux/wait.h) to be woken early.
+ */
+#include_next <linux/sched.h>
+
+#ifndef CMWQ_LINUX_SCHED_H
+#define CMWQ_LINUX_SCHED_H
+
+#include <limits.h>
+
+#include <linux/compiler.h>
+#include <linux/jiffies.h>
+#include <linux/preempt.h>
+
+#define TASK_RUNNING 0x00000000
+#define TASK_INTERRUPTIBLE 0x00000001
+#define TASK_UNINTERRUPTIBLE 0x00000002
+#define TASK_WAKEKILL 0x00000100
+#define TASK_NOLOAD 0x00000400
+#define TASK_KILLABLE (TASK_WAKEKILL | TASK_UNINTERRUPTIBLE)
+#define TASK_IDLE (TASK_UNINTERRUPTIBLE | TASK_NOLOAD)
+
+/* A timeout that never expires. */
+#define MAX_SCHEDULE_TIMEOUT LONG_MAX
+
+CMWQ_EXTERN_C_BEGIN
+
+/* cmwq_set_current_state - set the calling thread's task state (TASK_*). */
+void cmwq_set_current_state(unsigned int state);
+/* cmwq_get_current_state - the calling thread's task state. */
+unsigned int cmwq_get_current_state(void);
+
+/*
+ * schedule_timeout - sleep for @timeout jiffies in the state set before
+ * @timeout: jiffies, or MAX_SCHEDULE_TIMEOUT
+ * In state TASK_RUNNING it returns at once (with @timeout). Otherwise it sleeps the whole
+ * timeout and sets the state back to TASK_RUNNING.
+ * Context: may sleep (checks might_sleep() and tells the concurrency manager it blocks).
+ * Return: the jiffies left: 0 after a full sleep, @timeout when it did not sleep.
+ */
+long schedule_timeout(long timeout);
+long schedule_timeout_interruptible(long timeout);
+long schedule_timeout_killable(long timeout);
+long schedule_timeout_uninterruptible(long timeout);
+long schedule_timeout_idle(long timeout);
+
+/*
+ * cond_resched - a point where a long-running loop lets others run
+ * Checks might_sleep() (it is a sleeping point in the kernel); the OS scheduler preempts threads
+ * anyway, so it does not yield.
+ * Return: 0 (nothing was rescheduled).
+ */
+int cond_resched(void);
+
+CMWQ_EXTERN_C_END
+
+#define set_current_state(state) cmwq_set_current_state(state)
+#define __set_current_state(state) cmwq_set_current_state(state)
+
+#endif /* CMWQ_LINUX_SCHED_H */
