@@ -410,9 +410,14 @@ double run_batch(executor& ex, long n, int producers) {
 void run_w1w2(int producers) {
   auto ex = make_executor(g_job.peer, &count_task);
   run_batch(*ex, std::max(20000L, cfg.w1_tasks / 50), producers);  // warm-up: threads, allocator
+  const std::uint64_t cpu0 = process_cpu_ns();
   const double s = run_batch(*ex, cfg.w1_tasks, producers);
+  const std::uint64_t cpu = process_cpu_ns() - cpu0;
   emit("tasks_per_s", static_cast<double>(cfg.w1_tasks) / s, "1/s");
   emit("ns_per_task", s * 1e9 / static_cast<double>(cfg.w1_tasks), "ns");
+  // CPU time of the whole process per task (producers + workers + idle spinning): less
+  // sensitive than wall time to other processes competing for the CPUs.
+  emit("cpu_ns_per_task", static_cast<double>(cpu) / static_cast<double>(cfg.w1_tasks), "ns");
   ex.release();  // the child _exit()s; no peer teardown is timed or needed
 }
 
@@ -432,7 +437,8 @@ void lat_task(void* p) {
 
 // Runs `samples` rounds of: submit -> sleep gap -> collect; returns latencies in ns.
 template <class Submit>
-std::vector<double> latency_rounds(int samples, int warm, Submit&& submit, lat_ctx& c, std::uint64_t* cpu_ns) {
+std::vector<double> latency_rounds(int samples, int warm, Submit&& submit, lat_ctx& c, std::uint64_t* cpu_ns,
+                                   std::vector<double>* submit_ns = nullptr) {
   std::vector<double> lat;
   lat.reserve(static_cast<std::size_t>(samples));
   std::uint64_t cpu0 = 0;
@@ -441,10 +447,12 @@ std::vector<double> latency_rounds(int samples, int warm, Submit&& submit, lat_c
     c.t1.store(0, std::memory_order_relaxed);
     const std::uint64_t t0 = now_ns();
     submit();
+    const std::uint64_t ts = now_ns();
     sleep_for_ns(static_cast<std::uint64_t>(cfg.w3_gap_us) * 1000);  // the pool goes idle meanwhile
     std::uint64_t t1;
     while ((t1 = c.t1.load(std::memory_order_acquire)) == 0) c.t1.wait(0, std::memory_order_acquire);
     if (s >= warm) lat.push_back(static_cast<double>(t1 - t0));
+    if (s >= warm && submit_ns) submit_ns->push_back(static_cast<double>(ts - t0));
   }
   if (cpu_ns) *cpu_ns = process_cpu_ns() - cpu0;
   return lat;
@@ -461,8 +469,11 @@ void run_w3() {
   auto ex = make_executor(g_job.peer, &lat_task);
   lat_ctx c;
   std::uint64_t cpu = 0;
-  auto lat = latency_rounds(cfg.w3_samples, 200, [&] { ex->submit(&c); }, c, &cpu);
+  std::vector<double> sub;
+  auto lat = latency_rounds(cfg.w3_samples, 200, [&] { ex->submit(&c); }, c, &cpu, &sub);
   emit_latency(lat, cpu);
+  // How long the submitting call itself took (the task may start before it returns).
+  emit("submit_p50_ns", percentile(sub, 50), "ns");
   ex.release();
 }
 
@@ -521,6 +532,8 @@ void w4_body(int idx) {
 
 void w4_task(void* p) { w4_body(static_cast<int>(reinterpret_cast<std::intptr_t>(p)) - 1); }
 
+bool is_cmwq_peer(const std::string& p) { return p.rfind("cmwq", 0) == 0; }
+
 // Samples the process's thread count every millisecond until stopped.
 struct thread_sampler {
   thread_sampler() {
@@ -528,6 +541,8 @@ struct thread_sampler {
       while (!stop.load(std::memory_order_relaxed)) {
         const int n = count_threads();
         if (n > peak.load(std::memory_order_relaxed)) peak.store(n, std::memory_order_relaxed);
+        const long w = kc_live_workers();
+        if (w > peak_workers.load(std::memory_order_relaxed)) peak_workers.store(w, std::memory_order_relaxed);
         sleep_for_ns(1000000);
       }
     });
@@ -540,6 +555,7 @@ struct thread_sampler {
   }
   std::atomic<bool> stop{false};
   std::atomic<int> peak{0};
+  std::atomic<long> peak_workers{0};  // cmwq workers alive (created - exited), for the breakdown
   std::thread th;
 };
 
@@ -569,6 +585,7 @@ void run_w4() {
   }
   sleep_for_ns(20000000);  // let pools settle (thread start-up is not part of the makespan)
 
+  const std::uint64_t cpu0 = process_cpu_ns();
   const std::uint64_t t0 = now_ns();
   switch (how) {
     case via_executor:
@@ -585,6 +602,7 @@ void run_w4() {
   }
   while (g_w4.finished.load(std::memory_order_acquire) == 0) g_w4.finished.wait(0);
   const double makespan_ms = static_cast<double>(g_w4.end_ns.load() - t0) * 1e-6;
+  const double cpu_ms = static_cast<double>(process_cpu_ns() - cpu0) * 1e-6;
   const int peak = sampler.finish() - baseline;
 
   const double total_cpu_ms = static_cast<double>(g_w4.n) * cfg.w4_cpu_us / 1000.0;
@@ -594,7 +612,11 @@ void run_w4() {
   emit("ideal_ms", ideal_ms, "ms");
   emit("makespan_over_ideal", makespan_ms / ideal_ms, "x");
   emit("peak_threads", peak, "threads");
+  if (is_cmwq_peer(peer)) emit("peak_cmwq_workers", static_cast<double>(sampler.peak_workers.load()), "threads");
   emit("max_sleeping", g_w4.max_sleeping.load(), "tasks");
+  // CPU the process got during the run over what `ncpu` free CPUs would give: well below 1 for
+  // a pool that leaves CPUs idle, or when other processes compete for them.
+  emit("cpu_utilisation", cpu_ms / (makespan_ms * g_ncpu), "x");
   emit("thread_bound", g_ncpu + g_w4.max_sleeping.load() + 2, "threads");
   ex.release();
   for (auto& w : works) (void)w.release();
@@ -648,6 +670,9 @@ struct cmwq_cxx_timers final : timer_peer {
 };
 
 struct cmwq_c_timers final : timer_peer {
+  cmwq_c_timers() {
+    if (!kc_w5_init()) die("kc_w5_init failed");
+  }
   void prepare(int n) override {
     if (!kc_w5_prepare(n)) die("kc_w5_prepare failed");
   }
@@ -826,6 +851,13 @@ struct mutex_timers final : timer_peer {
   std::thread th;
 };
 
+// Two passes over the same timer objects:
+//  1. memory: arm all n back to back (all pending at once), read the RSS growth, cancel all, and
+//     let the few that expired meanwhile run; bulk_arm_ns is the arming cost with n pending.
+//  2. timing: arm in chunks of 1,000 and cancel 900 of each chunk right after it (each cancel
+//     follows its arm by at most one chunk, as when timeouts are armed and cancelled by the code
+//     that set them), so cancels hit pending timers even for peers whose arming is slow; the kept
+//     10% fire and give the lateness.
 void run_w5() {
   const std::string& peer = g_job.peer;
   std::unique_ptr<timer_peer> tp;
@@ -838,6 +870,7 @@ void run_w5() {
   else die("W5: unknown peer %s", peer.c_str());
 
   const int n = cfg.w5_timers;
+  constexpr int chunk = 1000;
   std::mt19937 rng(12345);
   std::uniform_int_distribution<unsigned> dist(1, 1000);
   std::vector<unsigned> delay(static_cast<std::size_t>(n));
@@ -846,34 +879,54 @@ void run_w5() {
   g_w5.late.assign(static_cast<std::size_t>(n), INT64_MIN);
   sleep_for_ns(20000000);  // threads started, allocator settled
 
+  // ---- pass 1: memory
   const long rss0 = rss_bytes();
-  std::uint64_t arm_ns = 0, cancel_ns = 0;
-  int cancels = 0, cancelled = 0;
+  std::uint64_t bulk_arm_ns = 0;
+  int cancelled = 0;
   tp->in_context([&] { tp->prepare(n); });
   tp->in_context([&] {
     const std::uint64_t t0 = now_ns();
-    for (int i = 0; i < n; i++) {
-      const unsigned ms = delay[static_cast<std::size_t>(i)];
-      if (i % 10 == 0) {  // kept: remember the deadline (10% of the arms read the clock)
-        g_w5.deadline[static_cast<std::size_t>(i)] = now_ns() + ms * 1000000ull;
-        tp->note_clock();
-      }
-      if (!tp->arm(i, ms)) die("W5: arm failed");
-    }
-    arm_ns = now_ns() - t0;
+    for (int i = 0; i < n; i++)
+      if (!tp->arm(i, delay[static_cast<std::size_t>(i)])) die("W5: arm failed");
+    bulk_arm_ns = now_ns() - t0;
   });
   const long rss1 = rss_bytes();
   tp->in_context([&] {
-    const std::uint64_t t0 = now_ns();
-    for (int i = 0; i < n; i++) {
-      if (i % 10 == 0) continue;
-      cancels++;
-      cancelled += tp->cancel(i) ? 1 : 0;
+    for (int i = 0; i < n; i++) cancelled += tp->cancel(i) ? 1 : 0;
+  });
+  std::uint64_t give_up = now_ns() + 5000000000ull;
+  while (g_w5.fired.load(std::memory_order_acquire) < n - cancelled && now_ns() < give_up) sleep_for_ns(2000000);
+  sleep_for_ns(20000000);
+
+  // ---- pass 2: arm / cancel / lateness
+  g_w5.fired.store(0);
+  std::uint64_t arm_ns = 0, cancel_ns = 0;
+  int cancels = 0;
+  cancelled = 0;
+  tp->in_context([&] {
+    for (int c0 = 0; c0 < n; c0 += chunk) {
+      const int c1 = std::min(n, c0 + chunk);
+      std::uint64_t t0 = now_ns();
+      for (int i = c0; i < c1; i++) {
+        const unsigned ms = delay[static_cast<std::size_t>(i)];
+        if (i % 10 == 0) {  // kept: remember the deadline (10% of the arms read the clock)
+          g_w5.deadline[static_cast<std::size_t>(i)] = now_ns() + ms * 1000000ull;
+          tp->note_clock();
+        }
+        if (!tp->arm(i, ms)) die("W5: arm failed");
+      }
+      std::uint64_t t1 = now_ns();
+      arm_ns += t1 - t0;
+      for (int i = c0; i < c1; i++) {
+        if (i % 10 == 0) continue;
+        cancels++;
+        cancelled += tp->cancel(i) ? 1 : 0;
+      }
+      cancel_ns += now_ns() - t1;
     }
-    cancel_ns = now_ns() - t0;
   });
   const int expected = n - cancelled;
-  const std::uint64_t give_up = now_ns() + 5000000000ull;
+  give_up = now_ns() + 5000000000ull;
   while (g_w5.fired.load(std::memory_order_acquire) < expected && now_ns() < give_up) sleep_for_ns(5000000);
   sleep_for_ns(20000000);
 
@@ -883,6 +936,7 @@ void run_w5() {
       late_us.push_back(static_cast<double>(g_w5.late[static_cast<std::size_t>(i)]) / 1000.0);
   emit("arm_ns", static_cast<double>(arm_ns) / n, "ns");
   emit("cancel_ns", static_cast<double>(cancel_ns) / cancels, "ns");
+  emit("bulk_arm_ns", static_cast<double>(bulk_arm_ns) / n, "ns");
   emit("late_p50_us", percentile(late_us, 50), "us");
   emit("late_p99_us", percentile(late_us, 99), "us");
   emit("late_min_us", late_us.empty() ? NAN : *std::min_element(late_us.begin(), late_us.end()), "us");
@@ -1253,17 +1307,21 @@ void write_outputs(const std::string& dir) {
   std::fprintf(md, "### W4 blocking mix (%d tasks of %d us CPU, every %dth also sleeps %d ms)\n\n", cfg.w4_tasks, cfg.w4_cpu_us,
                cfg.w4_sleep_every, cfg.w4_sleep_ms);
   std::fprintf(md, "Ideal bound = max(total CPU / %d cores, one task's CPU + sleep) = %s ms. Peak threads = the most threads the\n"
-                   "peer added to the process (sampled every ms); the bound is cores + most tasks asleep at once + 2.\n\n",
+                   "peer added to the process (sampled every ms; for cmwq: its workers plus its timer and sampler threads);\n"
+                   "the bound is cores + most tasks asleep at once + 2. CPU obtained = process CPU time / (makespan x cores):\n"
+                   "a pool that idles CPUs, or a machine busy with other work, shows well below 1.\n\n",
                g_ncpu, fmt_opt("%.1f", med("W4", k_w4_peers[0], "ideal_ms")).c_str());
-  std::fprintf(md, "| peer | makespan ms | vs ideal | peak threads | most asleep at once | thread bound | within bound |\n");
-  std::fprintf(md, "|---|---|---|---|---|---|---|\n");
+  std::fprintf(md, "| peer | makespan ms | vs ideal | CPU obtained | peak threads | (cmwq workers) | most asleep at once | thread bound | within bound |\n");
+  std::fprintf(md, "|---|---|---|---|---|---|---|---|---|\n");
   dat = std::fopen((dir + "/blocking.dat").c_str(), "w");
   std::fprintf(dat, "# peer makespan_over_ideal peak_threads\n");
   for (auto& p : k_w4_peers) {
     auto ms = med("W4", p, "makespan_ms"), r = med("W4", p, "makespan_over_ideal");
     auto pk = med("W4", p, "peak_threads"), sl = med("W4", p, "max_sleeping"), bd = med("W4", p, "thread_bound");
-    std::fprintf(md, "| %s | %s | %s | %s | %s | %s | %s |\n", p.c_str(), fmt_opt("%.0f", ms).c_str(), fmt_opt("%.2fx", r).c_str(),
-                 fmt_opt("%.0f", pk).c_str(), fmt_opt("%.0f", sl).c_str(), fmt_opt("%.0f", bd).c_str(),
+    std::fprintf(md, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", p.c_str(), fmt_opt("%.0f", ms).c_str(),
+                 fmt_opt("%.2fx", r).c_str(), fmt_opt("%.2f", med("W4", p, "cpu_utilisation")).c_str(), fmt_opt("%.0f", pk).c_str(),
+                 is_cmwq(p) ? fmt_opt("%.0f", med("W4", p, "peak_cmwq_workers")).c_str() : "", fmt_opt("%.0f", sl).c_str(),
+                 fmt_opt("%.0f", bd).c_str(),
                  (pk && bd) ? (*pk <= *bd ? "yes" : "no") : "n/a");
     std::fprintf(dat, "\"%s\" %g %g\n", p.c_str(), r.value_or(0), pk.value_or(0));
   }
@@ -1277,22 +1335,25 @@ void write_outputs(const std::string& dir) {
   const auto bc = best_peer("W5", k_w5_peers, "cancel_ns", false);
   std::fprintf(md, "### W5 timers (%s delayed tasks, delays uniform in [1 ms, 1 s], 90%% cancelled)\n\n",
                si(cfg.w5_timers).c_str());
-  std::fprintf(md, "Lateness = when the task starts minus arm time + delay (negative: early). Bytes/timer = RSS growth from\n"
-                   "constructing and arming all timers, divided by their number; sizeof = the object the caller keeps.\n\n");
-  std::fprintf(md, "| peer | arm ns | vs best peer | cancel ns | vs best peer | late p50 ms | late p99 ms | bytes/timer | sizeof |\n");
-  std::fprintf(md, "|---|---|---|---|---|---|---|---|---|\n");
+  std::fprintf(md, "Arm and cancel: timers armed in chunks of 1,000, 900 of each chunk cancelled right after (\"cancels that hit\":\n"
+                   "the share that found the timer still pending). Bulk arm: all timers armed back to back. Lateness = when the\n"
+                   "task starts minus (arm time + delay); negative = early. Bytes/timer = RSS growth from constructing and\n"
+                   "arming all timers (all pending at once), divided by their number; sizeof = the object the caller keeps.\n\n");
+  std::fprintf(md, "| peer | arm ns | vs best peer | cancel ns | vs best peer | cancels that hit | bulk arm ns | late p50 ms | late p99 ms | bytes/timer | sizeof |\n");
+  std::fprintf(md, "|---|---|---|---|---|---|---|---|---|---|---|\n");
   dat = std::fopen((dir + "/timers.dat").c_str(), "w");
   std::fprintf(dat, "# peer arm_ns cancel_ns bytes_per_timer\n");
   for (auto& p : w5_rows) {
     if (p == "tbb") {
-      std::fprintf(md, "| tbb | n/a (oneTBB has no timers) | | | | | | | |\n");
+      std::fprintf(md, "| tbb | n/a (oneTBB has no timers) | | | | | | | | | |\n");
       continue;
     }
     auto a = med("W5", p, "arm_ns"), c = med("W5", p, "cancel_ns");
     auto l50 = med("W5", p, "late_p50_us"), l99 = med("W5", p, "late_p99_us");
-    std::fprintf(md, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", p.c_str(), fmt_opt("%.0f", a).c_str(),
+    std::fprintf(md, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", p.c_str(), fmt_opt("%.0f", a).c_str(),
                  ratio(a, ba ? std::optional<double>(ba->first) : std::nullopt).c_str(), fmt_opt("%.0f", c).c_str(),
                  ratio(c, bc ? std::optional<double>(bc->first) : std::nullopt).c_str(),
+                 fmt_opt("%.0f%%", med("W5", p, "cancel_ok_pct")).c_str(), fmt_opt("%.0f", med("W5", p, "bulk_arm_ns")).c_str(),
                  l50 ? fmt("%.2f", *l50 / 1000).c_str() : "n/a", l99 ? fmt("%.2f", *l99 / 1000).c_str() : "n/a",
                  fmt_opt("%.0f", med("W5", p, "bytes_per_timer")).c_str(), fmt_opt("%.0f", med("W5", p, "sizeof")).c_str());
     std::fprintf(dat, "\"%s\" %g %g %g\n", p.c_str(), a.value_or(0), c.value_or(0), med("W5", p, "bytes_per_timer").value_or(0));
@@ -1348,33 +1409,39 @@ void write_outputs(const std::string& dir) {
   // ---- gnuplot script (bench.sh runs it; PNGs go to $IMG)
   FILE* gp = std::fopen((dir + "/plots.gp").c_str(), "w");
   std::fprintf(gp, "img = system('echo $IMG')\n"
-                   "set terminal pngcairo size 900,480 font 'sans,10'\n"
+                   "set terminal pngcairo size 900,480 font 'sans,10' noenhanced\n"
                    "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.85 border -1\n"
                    "set boxwidth 0.9\nset xtics rotate by -30 nomirror\nset grid ytics\nset key top right\n"
+                   "set yrange [0:*]\n"
                    "set output img.'/bench-throughput.png'\n"
                    "set title 'W1 fan-out and W2 multi-producer: million empty tasks per second (higher is better)'\n"
                    "set ylabel 'Mtasks/s'\n"
                    "plot '%1$s/throughput.dat' using 2:xtic(1) title 'W1 one producer', '' using 3 title 'W2 one producer per core'\n"
                    "set output img.'/bench-latency.png'\n"
                    "set title 'W3 wake latency of an idle pool (lower is better; log scale)'\n"
-                   "set ylabel 'microseconds'\nset logscale y\n"
+                   "set ylabel 'microseconds'\nset yrange [*:*]\nset logscale y\n"
                    "plot '%1$s/latency.dat' using 2:xtic(1) title 'p50', '' using 3 title 'p99'\n"
-                   "unset logscale y\n"
+                   "unset logscale y\nset yrange [0:*]\n"
                    "set output img.'/bench-blocking.png'\n"
                    "set multiplot layout 1,2 title 'W4 blocking mix'\n"
-                   "set title 'makespan / ideal bound (lower is better)'\nset ylabel 'x ideal'\n"
+                   "set title 'makespan / ideal bound (lower is better; dashed: 1.2x)'\nset ylabel 'x ideal'\n"
+                   "set arrow 1 from graph 0, first 1.2 to graph 1, first 1.2 nohead dt 2 lw 1.5\n"
                    "plot '%1$s/blocking.dat' using 2:xtic(1) notitle lc rgb '#4477aa'\n"
-                   "set title 'peak threads added (log scale)'\nset ylabel 'threads'\nset logscale y\n"
+                   "unset arrow 1\n"
+                   "set title 'peak threads added (log scale)'\nset ylabel 'threads'\nset yrange [1:*]\nset logscale y\n"
                    "plot '%1$s/blocking.dat' using 3:xtic(1) notitle lc rgb '#cc6677'\n"
-                   "unset logscale y\nunset multiplot\n"
+                   "unset logscale y\nset yrange [0:*]\nunset multiplot\n"
                    "set output img.'/bench-timers.png'\n"
-                   "set multiplot layout 1,2 title 'W5 timers: 200k armed, 90%% cancelled'\n"
-                   "set title 'ns per arm / cancel (lower is better)'\nset ylabel 'ns'\n"
+                   "set multiplot layout 1,2 title 'W5 timers: %2$d armed, 90%%%% cancelled'\n"
+                   "set title 'ns per arm / cancel (lower is better; log scale)'\nset ylabel 'ns'\n"
+                   "set yrange [10:*]\nset logscale y\n"
                    "plot '%1$s/timers.dat' using 2:xtic(1) title 'arm', '' using 3 title 'cancel'\n"
-                   "set title 'bytes per pending timer (RSS)'\nset ylabel 'bytes'\n"
+                   "unset logscale y\nset yrange [0:*]\n"
+                   "set title 'bytes per pending timer (RSS; dashed: 100 B)'\nset ylabel 'bytes'\n"
+                   "set arrow 2 from graph 0, first 100 to graph 1, first 100 nohead dt 2 lw 1.5\n"
                    "plot '%1$s/timers.dat' using 4:xtic(1) notitle lc rgb '#228833'\n"
                    "unset multiplot\n",
-               dir.c_str());
+               dir.c_str(), cfg.w5_timers);
   std::fclose(gp);
 }
 

@@ -24,7 +24,8 @@ void kc_pending_cancel(struct kc_micro *m);         /* queue_work behind a block
 void kc_delayed_arm_cancel(struct kc_micro *m);     /* queue_delayed_work(1 s) + cancel_delayed_work */
 void kc_ordered_batch(struct kc_micro *m, int n);   /* n items on an ordered queue + flush_workqueue */
 
-size_t kc_sizeof_work(void);                        /* kc_workloads.c */
+long kc_live_workers(void);                         /* kc_workloads.c: workers alive now */
+size_t kc_sizeof_work(void);
 size_t kc_sizeof_delayed_work(void);
 
 /* ---- W4 with msleep() (compare.cpp) ---------------------------------------------------------- */
@@ -40,7 +41,8 @@ void kc_w4_finish(void);                            /* flush_workqueue */
 /* ---- W5 with struct delayed_work (compare.cpp) ------------------------------------------------ */
 /* provided by the caller: called from the work function of a timer that fired */
 void bench_w5_fired(int idx);
-bool kc_w5_prepare(int n);                          /* alloc_workqueue + array of delayed_work (INIT_DELAYED_WORK) */
+bool kc_w5_init(void);                              /* alloc_workqueue */
+bool kc_w5_prepare(int n);                          /* array of delayed_work (INIT_DELAYED_WORK) */
 bool kc_w5_arm(int idx, unsigned int ms);           /* queue_delayed_work(wq, dw, msecs_to_jiffies(ms)) */
 bool kc_w5_cancel(int idx);                         /* cancel_delayed_work() */
 

@@ -9,6 +9,13 @@
 
 #include "kc_ops.h"
 
+long kc_live_workers(void)
+{
+	struct cmwq_worker_counts c;
+	cmwq_get_worker_counts(&c);
+	return (long)(c.created - c.exited);
+}
+
 size_t kc_sizeof_work(void) { return sizeof(struct work_struct); }
 size_t kc_sizeof_delayed_work(void) { return sizeof(struct delayed_work); }
 
@@ -77,12 +84,17 @@ static void w5_fn(struct work_struct *w)
 	bench_w5_fired((int)(it - w5_items));
 }
 
+bool kc_w5_init(void)
+{
+	w5_wq = alloc_workqueue("w5_timers", WQ_PERCPU, 0);
+	return w5_wq != NULL;
+}
+
 bool kc_w5_prepare(int n)
 {
 	int i;
-	w5_wq = alloc_workqueue("w5_timers", WQ_PERCPU, 0);
 	w5_items = kcalloc(n, sizeof(*w5_items), GFP_KERNEL);
-	if (!w5_wq || !w5_items)
+	if (!w5_items)
 		return false;
 	for (i = 0; i < n; i++)
 		INIT_DELAYED_WORK(&w5_items[i].dw, w5_fn);
