@@ -13,7 +13,7 @@
 #
 # Results: build-bench/results/ (results.jsonl: one JSON line per measurement and repetition;
 # table.md; micro.json). --quick runs smaller workloads and leaves docs/ alone (a smoke test).
-# About 4 minutes on a 2-CPU machine.
+# About 5 minutes on a 2-CPU machine (3 repetitions; --reps 5 for steadier medians on a busy one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,7 +59,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 start=$(date +%s)
 build-bench/bench/cmwq_compare --out "$out" "${compare_args[@]}"
 if [ $micro -eq 1 ]; then
-  min_time=0.2
+  min_time=0.1
   [ $quick -eq 1 ] && min_time=0.05
   build-bench/bench/cmwq_micro_bench --benchmark_min_time=$min_time --benchmark_repetitions=3 \
     --benchmark_report_aggregates_only=true --benchmark_out="$out/micro.json" --benchmark_out_format=json \
