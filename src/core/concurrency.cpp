@@ -39,9 +39,9 @@ CMWQ_TLS thread_local int t_block_depth = 0;
 struct sampler_state {
   std::mutex lock;
   std::condition_variable cv;
-  bool started = false;                 // guarded by lock
-  std::atomic<bool> parked{true};       // X: true while the sampler waits without a timeout
-  std::atomic<std::uint64_t> busy_gen{0};  // X: bumped by sampler_note_busy()
+  bool started = false;                  // guarded by lock
+  bool wake_requested = false;           // guarded by lock: set by sampler_note_busy()
+  std::atomic<bool> parked{true};        // X: see sampler_main() and sampler_note_busy()
 };
 
 sampler_state& sampler() {
@@ -124,13 +124,19 @@ void sampler_main() {
   auto& s = sampler();
   constexpr int linger_ticks = 50;  // stay ticking briefly after the last busy tick
   int idle_ticks = 0;
+  s.parked.store(false, std::memory_order_relaxed);
   for (;;) {
     if (idle_ticks >= linger_ticks) {
-      std::unique_lock<std::mutex> g(s.lock);
-      const std::uint64_t seen = s.busy_gen.load(std::memory_order_relaxed);
-      s.parked.store(true, std::memory_order_seq_cst);
-      // Pairs with sampler_note_busy(): it bumps busy_gen, then reads parked.
-      s.cv.wait(g, [&] { return s.busy_gen.load(std::memory_order_seq_cst) != seen; });
+      // Park: announce it first, then look once more. A worker that starts an item increments
+      // its pool's nr_busy_items and reads `parked` under the same pool lock that sample_all()
+      // takes, so either that last look sees its item, or the worker sees `parked` (the store
+      // above is ordered before our unlock of that pool lock) and asks for a wake-up.
+      s.parked.store(true, std::memory_order_relaxed);
+      if (!sample_all()) {
+        std::unique_lock<std::mutex> g(s.lock);
+        s.cv.wait(g, [&] { return s.wake_requested; });
+        s.wake_requested = false;
+      }
       s.parked.store(false, std::memory_order_relaxed);
       idle_ticks = 0;
     }
@@ -142,11 +148,11 @@ void sampler_main() {
 
 }  // namespace
 
-// Called (pool lock held) when a bound worker starts an item.
+// Called (pool lock held) when a bound worker starts an item. Costs one relaxed load while the
+// sampler is ticking; the pool lock orders it against sampler_main()'s parking (see there).
 void sampler_note_busy() noexcept {
   auto& s = sampler();
-  s.busy_gen.fetch_add(1, std::memory_order_seq_cst);
-  if (!s.parked.load(std::memory_order_seq_cst)) return;
+  if (!s.parked.load(std::memory_order_relaxed)) return;
   std::lock_guard<std::mutex> g(s.lock);
   if (!s.started) {
     s.started = true;
@@ -159,7 +165,9 @@ void sampler_note_busy() noexcept {
       CMWQ_WARN("workqueue: cannot start the concurrency sampler thread");
     }
     pthread_attr_destroy(&attr);
+    return;  // a new sampler starts by ticking
   }
+  s.wake_requested = true;
   s.cv.notify_one();
 }
 
