@@ -532,6 +532,7 @@ TEST(cxx_delayed, cancel_does_not_wait_for_running_instance) {
   CMWQ_ASSERT_WITHIN(s.started(), k_deadline);
   EXPECT_FALSE(d.cancel());
   EXPECT_FALSE(s.finished()) << "cancel() waited for the running instance";
+  g.open();  // before d's destructor waits for the run
 }
 
 // R17/A21: flush() fires an armed timer now and waits for that run.
@@ -701,6 +702,7 @@ TEST(cxx_cancel, cancel_does_not_wait_for_running_item) {
   CMWQ_ASSERT_WITHIN(s.started(), k_deadline);
   EXPECT_FALSE(w.cancel());
   EXPECT_FALSE(s.finished()) << "cancel() waited for the running instance";
+  g.open();  // before w's destructor waits for the run
 }
 
 // R27/A40: cancel_sync() of a pending item returns true and the item never runs.
