@@ -140,6 +140,8 @@ namespace {
 
 bool queue_delayed_owned(int cpu, wq_handle h, delayed_work* dw, unsigned long delay) {
   if (delay == 0) return queue_work_owned(cpu, h, &dw->w);  // R36: never via a timer tick
+  if (cpu != cpu_unbound && !cpu_online(cpu))
+    CMWQ_WARN_ONCE("workqueue: delayed work %p armed for offline CPU %d", reinterpret_cast<void*>(dw->w.func), cpu);
   dw->wq = h;
   dw->cpu = cpu;
   // +1: jiffies are whole milliseconds, so the current one is partly over; one more makes the

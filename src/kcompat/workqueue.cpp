@@ -16,7 +16,10 @@
 #include <cstdarg>
 #include <cstddef>
 #include <cstdio>
+#include <memory>
+#include <new>
 #include <type_traits>
+#include <vector>
 
 namespace core = cmwq::core;
 
@@ -142,6 +145,41 @@ void set_worker_desc(const char* fmt, ...) {
   std::vsnprintf(desc, sizeof desc, fmt, ap);
   va_end(ap);
   core::set_worker_desc(desc);
+}
+
+int schedule_on_each_cpu(work_func_t func) {
+  // One item per online CPU on system_percpu_wq, then wait for all of them (may sleep).
+  const std::vector<int>& cpus = core::online_cpus();
+  std::unique_ptr<work_struct[]> items(new (std::nothrow) work_struct[cpus.size()]);
+  if (!items) return -12;  // -ENOMEM
+  for (std::size_t i = 0; i < cpus.size(); i++) {
+    INIT_WORK(&items[i], func);
+    schedule_work_on(cpus[i], &items[i]);
+  }
+  for (std::size_t i = 0; i < cpus.size(); i++) flush_work(&items[i]);
+  return 0;
+}
+
+namespace {
+struct work_on_cpu_call {
+  work_struct work;  // first member: the work function converts back to the call
+  long (*fn)(void*);
+  void* arg;
+  long ret;
+};
+void work_on_cpu_fn(work_struct* w) {
+  auto* call = reinterpret_cast<work_on_cpu_call*>(w);
+  call->ret = call->fn(call->arg);
+}
+}  // namespace
+
+long work_on_cpu(int cpu, long (*fn)(void*), void* arg) {
+  work_on_cpu_call call{{}, fn, arg, 0};
+  INIT_WORK_ONSTACK(&call.work, work_on_cpu_fn);
+  schedule_work_on(cpu, &call.work);
+  flush_work(&call.work);
+  destroy_work_on_stack(&call.work);
+  return call.ret;
 }
 
 void show_all_workqueues(void) { core::show_all_workqueues(); }
