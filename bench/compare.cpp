@@ -1,6 +1,7 @@
 // bench/compare.cpp - cmwq against its peers, the same workloads side by side in one run.
 //
 //   build-bench/bench/cmwq_compare --out DIR [--reps N] [--quick] [--only W1,W3,floor]
+//   build-bench/bench/cmwq_compare --out DIR --report DIR/results.jsonl   (re-render only)
 //
 // Peers: oneTBB (task_arena::enqueue), Boost.Asio (thread_pool + post; io_context + steady_timer),
 // GLib (GThreadPool; g_timeout sources on a GMainLoop thread), libuv (uv_queue_work and uv_timer on
@@ -1306,10 +1307,11 @@ void write_outputs(const std::string& dir) {
   // ---- W4
   std::fprintf(md, "### W4 blocking mix (%d tasks of %d us CPU, every %dth also sleeps %d ms)\n\n", cfg.w4_tasks, cfg.w4_cpu_us,
                cfg.w4_sleep_every, cfg.w4_sleep_ms);
-  std::fprintf(md, "Ideal bound = max(total CPU / %d cores, one task's CPU + sleep) = %s ms. Peak threads = the most threads the\n"
-                   "peer added to the process (sampled every ms; for cmwq: its workers plus its timer and sampler threads);\n"
-                   "the bound is cores + most tasks asleep at once + 2. CPU obtained = process CPU time / (makespan x cores):\n"
-                   "a pool that idles CPUs, or a machine busy with other work, shows well below 1.\n\n",
+  std::fprintf(md, "Ideal bound = max(total CPU / %d cores, one task's CPU + sleep) = %s ms. Peak threads = the most\n"
+                   "threads the peer added to the process (sampled every ms; for cmwq: its workers plus its timer\n"
+                   "and sampler threads); the bound is cores + most tasks asleep at once + 2. CPU obtained = process\n"
+                   "CPU time / (makespan x cores): a pool that idles CPUs, or a machine busy with other work, shows\n"
+                   "well below 1.\n\n",
                g_ncpu, fmt_opt("%.1f", med("W4", k_w4_peers[0], "ideal_ms")).c_str());
   std::fprintf(md, "| peer | makespan ms | vs ideal | CPU obtained | peak threads | (cmwq workers) | most asleep at once | thread bound | within bound |\n");
   std::fprintf(md, "|---|---|---|---|---|---|---|---|---|\n");
@@ -1335,10 +1337,11 @@ void write_outputs(const std::string& dir) {
   const auto bc = best_peer("W5", k_w5_peers, "cancel_ns", false);
   std::fprintf(md, "### W5 timers (%s delayed tasks, delays uniform in [1 ms, 1 s], 90%% cancelled)\n\n",
                si(cfg.w5_timers).c_str());
-  std::fprintf(md, "\"In calls\" = the cost over the plain-call floor. Arm and cancel: timers armed in chunks of 1,000, 900 of each chunk cancelled right after (\"cancels that hit\":\n"
-                   "the share that found the timer still pending). Bulk arm: all timers armed back to back. Lateness = when the\n"
-                   "task starts minus (arm time + delay); negative = early. Bytes/timer = RSS growth from constructing and\n"
-                   "arming all timers (all pending at once), divided by their number; sizeof = the object the caller keeps.\n\n");
+  std::fprintf(md, "Arm and cancel: timers armed in chunks of 1,000, 900 of each chunk cancelled right after\n"
+                   "(\"cancels that hit\": the share that found the timer still pending); \"in calls\" = the cost over\n"
+                   "the plain-call floor. Bulk arm: all timers armed back to back. Lateness = when the task starts\n"
+                   "minus (arm time + delay); negative = early. Bytes/timer = RSS growth from constructing and arming\n"
+                   "all timers (all pending at once), divided by their number; sizeof = the object the caller keeps.\n\n");
   std::fprintf(md, "| peer | arm ns | vs best peer | in calls | cancel ns | vs best peer | in calls | cancels that hit | bulk arm ns | late p50 ms | late p99 ms | bytes/timer | sizeof |\n");
   std::fprintf(md, "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   dat = std::fopen((dir + "/timers.dat").c_str(), "w");
@@ -1426,24 +1429,39 @@ void write_outputs(const std::string& dir) {
                    "set output img.'/bench-blocking.png'\n"
                    "set multiplot layout 1,2 title 'W4 blocking mix'\n"
                    "set title 'makespan / ideal bound (lower is better; dashed: 1.2x)'\nset ylabel 'x ideal'\n"
-                   "set arrow 1 from graph 0, first 1.2 to graph 1, first 1.2 nohead dt 2 lw 1.5\n"
+                   "set arrow 1 from graph 0, first 1.2 to graph 1, first 1.2 nohead dt 2 lw 1.5\nunset key\n"
                    "plot '%1$s/blocking.dat' using 2:xtic(1) notitle lc rgb '#4477aa'\n"
                    "unset arrow 1\n"
                    "set title 'peak threads added (log scale)'\nset ylabel 'threads'\nset yrange [1:*]\nset logscale y\n"
                    "plot '%1$s/blocking.dat' using 3:xtic(1) notitle lc rgb '#cc6677'\n"
                    "unset logscale y\nset yrange [0:*]\nunset multiplot\n"
-                   "set output img.'/bench-timers.png'\n"
+                   "set output img.'/bench-timers.png'\nset key top left opaque box\n"
                    "set multiplot layout 1,2 title 'W5 timers: %2$d armed, 90%% cancelled'\n"
                    "set title 'ns per arm / cancel (lower is better; log scale)'\nset ylabel 'ns'\n"
                    "set yrange [10:*]\nset logscale y\n"
                    "plot '%1$s/timers.dat' using 2:xtic(1) title 'arm', '' using 3 title 'cancel'\n"
                    "unset logscale y\nset yrange [0:*]\n"
                    "set title 'bytes per pending timer (RSS; dashed: 100 B)'\nset ylabel 'bytes'\n"
-                   "set arrow 2 from graph 0, first 100 to graph 1, first 100 nohead dt 2 lw 1.5\n"
+                   "set arrow 2 from graph 0, first 100 to graph 1, first 100 nohead dt 2 lw 1.5\nunset key\n"
                    "plot '%1$s/timers.dat' using 4:xtic(1) notitle lc rgb '#228833'\n"
                    "unset multiplot\n",
                dir.c_str(), cfg.w5_timers);
   std::fclose(gp);
+}
+
+// Loads an existing results.jsonl (--report): re-renders the table and plots without measuring.
+int report_main(const std::string& path) {
+  FILE* in = std::fopen(path.c_str(), "r");
+  if (!in) die("cannot read %s", path.c_str());
+  char buf[1024];
+  while (std::fgets(buf, sizeof buf, in)) {
+    const std::string l(buf);
+    if (l.find("\"metric\"") == std::string::npos) continue;
+    g_values[{field(l, "workload"), field(l, "peer"), field(l, "metric")}].push_back(std::strtod(field(l, "value").c_str(), nullptr));
+  }
+  std::fclose(in);
+  write_outputs(cfg.out_dir);
+  return 0;
 }
 
 int parent_main() {
@@ -1479,7 +1497,8 @@ void usage() {
   std::fprintf(stderr,
                "usage: cmwq_compare [--out DIR] [--reps N] [--quick] [--only W1,W2,W3,W4,W5,floor]\n"
                "  --quick  smaller workloads (W1 200k tasks, W3 2,000 samples, W5 50k timers), for a smoke test\n"
-               "  --job W PEER  run one measurement in this process and print its JSON lines (debugging)\n");
+               "  --job W PEER  run one measurement in this process and print its JSON lines (debugging)\n"
+               "  --report FILE re-render table.md and the plot inputs in --out from an existing results.jsonl\n");
 }
 
 }  // namespace
@@ -1487,6 +1506,7 @@ void usage() {
 int main(int argc, char** argv) {
   g_ncpu = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   std::optional<job> single;
+  std::string report;
   for (int i = 1; i < argc; i++) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -1512,6 +1532,8 @@ int main(int argc, char** argv) {
         if (e > p) cfg.only.insert(s.substr(p, e - p));
         p = e + 1;
       }
+    } else if (a == "--report") {
+      report = next();
     } else if (a == "--job") {
       std::string w = next();
       single = job{w, next()};
@@ -1527,5 +1549,6 @@ int main(int argc, char** argv) {
     _exit(0);
   }
   mkdir(cfg.out_dir.c_str(), 0755);
+  if (!report.empty()) return report_main(report);
   return parent_main();
 }

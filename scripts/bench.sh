@@ -18,6 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0 micro=1 docs=1
+all_args="$*"
 compare_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -92,7 +93,7 @@ gen="$out/generated.md"
   echo "| compiler | $(c++ --version | head -1) |"
   echo "| peers | oneTBB $(dpkg-query -W -f='${Version}' libtbb-dev), Boost $(dpkg-query -W -f='${Version}' libboost-dev), GLib $(pkg-config --modversion glib-2.0), libuv $(pkg-config --modversion libuv) |"
   echo "| load average before / after | $load_before / $load_after |"
-  echo "| command | \`scripts/bench.sh\` ($elapsed s) |"
+  echo "| command | \`scripts/bench.sh${all_args:+ $all_args}\` ($elapsed s) |"
   echo
   cat "$out/table.md"
   echo "### Plots"
