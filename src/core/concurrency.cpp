@@ -69,9 +69,11 @@ void sample_worker(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQ
     wk->cpu_baseline_stale = false;
   }
   // PWQ_STAT_CPU_TIME, tick-sampled like the kernel's: CPU used since this item's last sample.
+  // A new item is stamped here, at first sight, so the start path reads no fine clock.
   if (wk->sampled_seq != wk->item_seq) {
     wk->sampled_seq = wk->item_seq;
     wk->sampled_cpu_ns = wk->current_at_ns;
+    wk->first_seen_ms = now_ms;
   }
   if (cpu_ns > wk->sampled_cpu_ns) {
     wk->current_pwq->stat_inc(pwq_stat_cpu_time, (cpu_ns - wk->sampled_cpu_ns) / 1000);
@@ -84,7 +86,7 @@ void sample_worker(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQ
     if (pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
   }
   const unsigned observe_ms = tunables().observe_after_us.load(std::memory_order_relaxed) / 1000;
-  if (wk->sleeping || now_ms - wk->current_start_ms < observe_ms) return;
+  if (wk->sleeping || now_ms - wk->first_seen_ms < observe_ms) return;
   const char st = thread_state(wk);
   const bool blocked = st == 'S' || st == 'D';
   if (blocked && !wk->observed_sleeping) {

@@ -35,4 +35,30 @@ class event {
   static_assert(sizeof(std::atomic<int>) == sizeof(int));
 };
 
+// A worker's wake-up token: unpark() leaves at most one token, park() consumes it or sleeps until
+// one arrives. Unlike std::binary_semaphore it never spins or yields before sleeping, and it
+// makes the futex system call only when the other side really sleeps.
+//
+// state: 1 = a token is waiting, 0 = nothing, -1 = the owner sleeps (or is about to).
+class parker {
+ public:
+  // Release: what the waker wrote before unpark() is visible after park() returns.
+  void unpark() noexcept {
+    if (state_.exchange(1, std::memory_order_release) == -1)
+      syscall(SYS_futex, reinterpret_cast<int*>(&state_), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  }
+  // Only the owning thread parks. Acquire pairs with the exchange in unpark().
+  void park() noexcept {
+    if (state_.fetch_sub(1, std::memory_order_acquire) == 1) return;  // consumed a token
+    for (;;) {
+      syscall(SYS_futex, reinterpret_cast<int*>(&state_), FUTEX_WAIT_PRIVATE, -1, nullptr, nullptr, 0);
+      int expected = 1;
+      if (state_.compare_exchange_strong(expected, 0, std::memory_order_acquire)) return;
+    }
+  }
+
+ private:
+  std::atomic<int> state_{0};
+};
+
 }  // namespace cmwq::core

@@ -37,7 +37,7 @@ bool pwq_tryinc_nr_active(pool_workqueue* pwq) {
 // Moves an inactive item (and its linked barriers) to the pool's worklist.
 void pwq_activate_work(pool_workqueue* pwq, work* w) {
   worker_pool* pool = pwq->pool;
-  if (list_empty(&pool->worklist)) pool->last_progress_ts = jiffies_now();
+  if (list_empty(&pool->worklist)) pool->last_progress_ts = coarse_jiffies();
   auto ref = work_data_ref(w);
   ref.store(ref.load(std::memory_order_relaxed) & ~work_data::inactive, std::memory_order_relaxed);
   list_node* n = &w->entry;
@@ -91,10 +91,14 @@ void pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) {
   }
   if (hand_off) {
     // Another pool's lock may be needed: drop ours (callers re-evaluate pool state after this).
-    // From here on `pwq` may be freed: once its last item is accounted for above, a concurrent
-    // destroy_workqueue() can finish. Only `pool` and `wq` are used; neither is ever freed.
+    // The hand-off is counted while our pool lock is still held, so a destroy_workqueue() whose
+    // busy check comes after this point sees it and waits for it before freeing any pwq (the
+    // pending list can still name pwqs whose items were cancelled). `pwq` itself is not used
+    // again; `pool` and `wq` are never freed.
+    wq->nr_handoffs.fetch_add(1, std::memory_order_relaxed);
     pool->lock.unlock();
     activate_pending_unbound(wq);
+    wq->nr_handoffs.fetch_sub(1, std::memory_order_release);  // pairs with destroy_workqueue()
     pool->lock.lock();
   }
 }
@@ -127,7 +131,7 @@ void send_mayday(pool_workqueue* pwq) noexcept {
   pwq->on_mayday = true;
   list_add_tail(&pwq->mayday_node.node, &wq->maydays);
   pwq->stat_inc(pwq_stat_mayday);
-  wq->rescuer->wake.release();
+  wq->rescuer->wake.unpark();
 }
 
 }  // namespace cmwq::core

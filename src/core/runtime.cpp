@@ -1,6 +1,8 @@
 // src/core/runtime.cpp - tunables from the environment, scaled timeouts, the online CPU set.
 #include "runtime.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -68,6 +70,12 @@ unsigned long idle_worker_timeout() noexcept { return scaled(300 * 1000); }
 unsigned long mayday_initial_timeout() noexcept { return scaled(10); }
 unsigned long mayday_interval() noexcept { return scaled(100); }
 unsigned long create_cooldown() noexcept { return scaled(1000); }
+
+unsigned long coarse_jiffies() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<unsigned long>(ts.tv_sec) * 1000ul + static_cast<unsigned long>(ts.tv_nsec) / 1000000ul;
+}
 
 const std::vector<int>& online_cpus() noexcept { return facts().online; }
 int nr_cpu_ids() noexcept { return facts().nr_ids; }

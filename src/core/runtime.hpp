@@ -25,6 +25,10 @@ unsigned long mayday_initial_timeout() noexcept; // 10 ms
 unsigned long mayday_interval() noexcept;        // 100 ms
 unsigned long create_cooldown() noexcept;        // 1 s
 
+// Milliseconds of CLOCK_MONOTONIC_COARSE (a few ns to read, a few ms resolution): for stamps
+// taken on every item that only feed dumps and progress reports, never timers.
+unsigned long coarse_jiffies() noexcept;
+
 // CPUs the process may use at start-up, with their real ids (U2).
 const std::vector<int>& online_cpus() noexcept;
 int nr_cpu_ids() noexcept;

@@ -91,9 +91,10 @@ void maybe_create_worker(worker_pool* pool) CMWQ_REQUIRES(pool->lock) {
         return pool->need_to_create_worker();
       };
       if (!still_needed()) break;
-      cooldown_sleep(create_cooldown(), [&] {
-        return !tunables().fail_worker_creation.load(std::memory_order_relaxed) || !still_needed();
-      });
+      // CREATE_COOLDOWN, as in the kernel (the mayday timer keeps calling rescuers meanwhile);
+      // cut short only when the test hook that made creation fail is lifted.
+      cooldown_sleep(create_cooldown(),
+                     [] { return !tunables().fail_worker_creation.load(std::memory_order_relaxed); });
       if (!still_needed()) break;
     }
     timer_del(&pool->mayday_timer);
@@ -132,7 +133,7 @@ void process_one_work(worker* self, work* w) CMWQ_NO_TSA {
   self->current_func = w->func;
   self->current_pwq = pwq;
   self->current_color = color;
-  self->current_start_ms = jiffies_now();
+  self->current_start_ms = coarse_jiffies();  // dumps; the sampler keeps its own fine stamp
   self->item_seq++;
   self->desc_valid = false;
   pool->hash_add(self);
@@ -197,7 +198,7 @@ void process_scheduled_works(worker* self) {
   bool first = true;
   while (!list_empty(&self->scheduled)) {
     if (first) {
-      pool->last_progress_ts = jiffies_now();
+      pool->last_progress_ts = coarse_jiffies();
       first = false;
     }
     process_one_work(self, container_of<work>(self->scheduled.next, offsetof(work, entry)));
@@ -208,7 +209,7 @@ void worker_main(worker* self) CMWQ_NO_TSA {
   t_worker = self;
   worker_pool* pool = self->pool;
   for (;;) {
-    self->wake.acquire();
+    self->wake.park();
     pool->lock.lock();
     if (self->flags & worker_flag::die) {
       pool->lock.unlock();
@@ -240,7 +241,7 @@ void rescuer_main(worker* self) CMWQ_NO_TSA {
   t_worker = self;
   workqueue* wq = self->rescue_wq;
   for (;;) {
-    self->wake.acquire();
+    self->wake.park();
     wq->mayday_lock.lock();
     const bool stop = (self->flags & worker_flag::die) != 0;
     while (!list_empty(&wq->maydays)) {

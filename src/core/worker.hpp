@@ -10,8 +10,8 @@
 
 #include <atomic>
 #include <cstdint>
-#include <semaphore>
 
+#include "event.hpp"
 #include "guards.hpp"
 #include "list.hpp"
 #include "work.hpp"
@@ -20,7 +20,6 @@ namespace cmwq::core {
 
 struct worker_pool;
 struct pool_workqueue;
-class event;
 struct workqueue;
 
 namespace worker_flag {
@@ -50,7 +49,8 @@ struct worker {
   bool cpu_baseline_stale = false;   // L: current_at_ns must be re-read (after a sleep)
   std::uint64_t sampled_seq = 0;     // L: item_seq of the last CPU-time sample (sampler only)
   std::uint64_t sampled_cpu_ns = 0;  // L: thread CPU time at that sample: thread CPU time at item start / last wake-up
-  std::uint64_t current_start_ms = 0;  // L: jiffies at item start (dumps, observation)
+  std::uint64_t current_start_ms = 0;  // L: coarse jiffies at item start (dumps)
+  std::uint64_t first_seen_ms = 0;   // L: jiffies when the sampler first saw the current item
   std::uint64_t item_seq = 0;        // L: items started, to notice a change between samples
 
   unsigned flags = 0;                // L: worker_flag bits
@@ -70,7 +70,7 @@ struct worker {
   char desc[worker_desc_len] = {};   // W: set_worker_desc() of the current or last item
   bool desc_valid = false;           // W
 
-  std::binary_semaphore wake{0};     // X: released by kick_pool() and by the reaper
+  parker wake;                       // X: unparked by kick_pool(), creation and the reaper
   std::atomic<bool> started{false};  // X: release by the thread once tid etc. are set; acquire by creator
 
   bool counted() const {

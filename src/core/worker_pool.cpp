@@ -127,7 +127,7 @@ bool worker_pool::kick() {
   lock.assert_held();
   if (!need_more_worker() || list_empty(&idle_list)) return false;
   worker* wk = owner_of<worker>(idle_list.next);
-  wk->wake.release();
+  wk->wake.unpark();
   return true;
 }
 
@@ -250,7 +250,7 @@ bool create_worker(worker_pool* pool, bool force) {
   pool->nr_idle++;
   wk->last_active = jiffies_now();
   list_add(&wk->idle_node.node, &pool->idle_list);
-  wk->wake.release();
+  wk->wake.unpark();
   return true;
 }
 
@@ -313,20 +313,23 @@ void idle_timer_fn(::timer_list* t) {
     pool->nr_idle--;
     pool->nr_workers--;
     pool->ids.reset(static_cast<std::size_t>(oldest->id));
-    oldest->wake.release();  // it sees DIE and exits; nothing touches it after this
+    oldest->wake.unpark();  // it sees DIE and exits; nothing touches it after this
   }
 }
 
 void mayday_timer_fn(::timer_list* t) {
   worker_pool* pool = pool_of_timer(t, offsetof(worker_pool, mayday_timer));
   lock_guard g(pool->lock);
-  if (!pool->need_to_create_worker()) return;
-  // Section 5.12: every queue with work here and a rescuer gets a call for help.
-  for (list_node* n = pool->worklist.next; n != &pool->worklist; n = n->next) {
-    work* w = container_of<work>(n, offsetof(work, entry));
-    const long d = work_data_ref(w).load(std::memory_order_relaxed);
-    if (d & work_data::pwq) send_mayday(work_data_pwq(d));
+  // Section 5.12: while help is needed, every queue with work here and a rescuer gets a call.
+  if (pool->need_to_create_worker()) {
+    for (list_node* n = pool->worklist.next; n != &pool->worklist; n = n->next) {
+      work* w = container_of<work>(n, offsetof(work, entry));
+      const long d = work_data_ref(w).load(std::memory_order_relaxed);
+      if (d & work_data::pwq) send_mayday(work_data_pwq(d));
+    }
   }
+  // Re-armed every MAYDAY_INTERVAL for as long as the manager is trying (it deletes the timer
+  // when it stops), so maydays never come closer together than that.
   timer_mod(&pool->mayday_timer, jiffies_now() + mayday_interval());
 }
 

@@ -452,7 +452,7 @@ void destroy_workqueue(wq_handle h) noexcept {
     {
       lock_guard g(wq->mayday_lock);
       wq->rescuer->flags |= worker_flag::die;
-      wq->rescuer->wake.release();
+      wq->rescuer->wake.unpark();
     }
     wait_for_exit(wq->rescuer_exited);
     delete wq->rescuer_exited;
@@ -473,7 +473,7 @@ void destroy_workqueue(wq_handle h) noexcept {
   ref.reset();
   {
     blocking_section b;
-    while (wq->ops.sum() != 0) {
+    while (wq->ops.sum() != 0 || wq->nr_handoffs.load(std::memory_order_acquire) != 0) {
       timespec ts{0, 100 * 1000};
       nanosleep(&ts, nullptr);
     }
@@ -520,13 +520,12 @@ void workqueue_set_max_active(wq_handle h, int max_active) noexcept {
              wq->name, 1, wq_max_active);
     max_active = std::clamp(max_active, 1, wq_max_active);
   }
-  bool frozen;
-  {
-    auto& r = registry();
-    lock_guard g(r.lock);
-    frozen = r.freezing && (wq->flags.load(std::memory_order_relaxed) & wq_flag::freezable);
-  }
+  // The freezing state is read and applied under both locks, in freeze_workqueues_begin()'s
+  // order, so a freeze cannot slip in between and be undone by the old limit (5.13).
+  auto& r = registry();
+  lock_guard rg(r.lock);
   lock_guard g(wq->mutex);
+  const bool frozen = r.freezing && (wq->flags.load(std::memory_order_relaxed) & wq_flag::freezable);
   wq->saved_max_active = max_active;
   wq->saved_min_active = std::min(wq->saved_min_active, max_active);
   apply_limits(wq, frozen);

@@ -71,6 +71,8 @@ struct workqueue {
   char name[wq_name_len] = {};                   // I
   std::atomic<unsigned> flags{0};                // WR: DRAINING/DESTROYING change under WQ
   std::atomic<bool> warned_cannot_queue{false};  // X: the "cannot queue" warning was given
+  std::atomic<int> nr_handoffs{0};               // X: completions handing a slot on without a
+                                                 //    pool lock (pwq_dec_nr_in_flight); destroy waits
   std::atomic<std::uint32_t> generation{0};      // X: bumped (seq_cst) when destroyed
   std::uint32_t slot = 0;                        // I
   op_refs ops;                                   // X: see the file comment
