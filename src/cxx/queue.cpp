@@ -28,12 +28,17 @@ std::atomic<bool> g_fail_spawn_alloc{false};
 // Fault injection for try_spawn() (tests): make spawn allocations fail.
 void fault_fail_spawn_allocations(bool fail) noexcept { g_fail_spawn_alloc.store(fail); }
 
+// Closures with ordinary alignment take the plain (much cheaper) allocator path.
 void* detail::spawn_alloc(std::size_t size, std::size_t align) noexcept {
   if (g_fail_spawn_alloc.load(std::memory_order_relaxed)) return nullptr;
+  if (align <= __STDCPP_DEFAULT_NEW_ALIGNMENT__) return ::operator new(size, std::nothrow);
   return ::operator new(size, std::align_val_t(align), std::nothrow);
 }
 void detail::spawn_free(void* p, std::size_t, std::size_t align) noexcept {
-  ::operator delete(p, std::align_val_t(align));
+  if (align <= __STDCPP_DEFAULT_NEW_ALIGNMENT__)
+    ::operator delete(p);
+  else
+    ::operator delete(p, std::align_val_t(align));
 }
 
 bool queue::valid() const noexcept { return h_ && core::workqueue_valid(h_); }
