@@ -299,6 +299,23 @@ inline int count_workers(const std::string& prefix, const std::string& suffix) {
   return n;
 }
 
+// Matches `s` against `pattern`, where '#' stands for one or more decimal digits and every other
+// character for itself (worker names: "kworker/#:#H"). No <regex>: GCC 12's ASan build warns in it.
+inline bool name_matches(const std::string& pattern, const std::string& s) {
+  std::size_t i = 0;
+  for (char c : pattern) {
+    if (c == '#') {
+      const std::size_t start = i;
+      while (i < s.size() && s[i] >= '0' && s[i] <= '9') i++;
+      if (i == start) return false;
+    } else {
+      if (i >= s.size() || s[i] != c) return false;
+      i++;
+    }
+  }
+  return i == s.size();
+}
+
 inline bool thread_named(const std::string& name) {
   for (const auto& s : thread_names())
     if (s == name) return true;
