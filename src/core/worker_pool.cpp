@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -321,11 +322,18 @@ void mayday_timer_fn(::timer_list* t) {
   worker_pool* pool = pool_of_timer(t, offsetof(worker_pool, mayday_timer));
   lock_guard g(pool->lock);
   // Section 5.12: while help is needed, every queue with work here and a rescuer gets a call.
+  // One call per pwq per firing: a rescuer may take a pwq off its list while we walk the
+  // worklist (the kernel holds one global mayday lock across this walk instead).
   if (pool->need_to_create_worker()) {
+    std::vector<pool_workqueue*> called;
     for (list_node* n = pool->worklist.next; n != &pool->worklist; n = n->next) {
       work* w = container_of<work>(n, offsetof(work, entry));
       const long d = work_data_ref(w).load(std::memory_order_relaxed);
-      if (d & work_data::pwq) send_mayday(work_data_pwq(d));
+      if (!(d & work_data::pwq)) continue;
+      pool_workqueue* pwq = work_data_pwq(d);
+      if (std::find(called.begin(), called.end(), pwq) != called.end()) continue;
+      called.push_back(pwq);
+      send_mayday(pwq);
     }
   }
   // Re-armed every MAYDAY_INTERVAL for as long as the manager is trying (it deletes the timer
