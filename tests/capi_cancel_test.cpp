@@ -8,6 +8,7 @@ using namespace capi;
 
 constexpr int kMaxDisableDepth = 65535;  // WORK_OFFQ_DISABLE_BITS = 16 (assertion 57)
 constexpr ms kOpenAfter = 30ms;          // how long a helper keeps a running item's gate closed
+constexpr unsigned kArmMs = 100;         // an armed timer cancelled at once (longer than a hiccup)
 
 // An ordered queue held by a gated blocker: anything queued behind it stays pending.
 struct blocked_ordered {
@@ -178,11 +179,11 @@ TEST(capi_cancel, cancel_work_sync_keeps_a_callers_disable) {
 TEST(capi_cancel, cancel_delayed_work_sync_on_armed_item_leaves_it_idle) {
   owned_wq wq(alloc_workqueue("capi-c48", WQ_PERCPU, 0));
   probe d;
-  ASSERT_TRUE(queue_delayed_work(wq, &d.dwork, msecs_to_jiffies(20)));
+  ASSERT_TRUE(queue_delayed_work(wq, &d.dwork, msecs_to_jiffies(kArmMs)));
   EXPECT_TRUE(cancel_delayed_work_sync(&d.dwork));
   EXPECT_FALSE(delayed_work_pending(&d.dwork));
   EXPECT_EQ(work_busy(&d.dwork.work), 0u);
-  EXPECT_TRUE(stays_false([&] { return d.runs.load() > 0; }, 80ms));
+  EXPECT_TRUE(stays_false([&] { return d.runs.load() > 0; }, ms(2 * kArmMs)));
 }
 
 TEST(capi_cancel, cancel_delayed_work_sync_on_running_item_waits) {
@@ -290,12 +291,12 @@ TEST(capi_cancel, init_work_resets_the_disable_count) {
 TEST(capi_cancel, disable_armed_delayed_item_stops_it_and_mod_cannot_requeue) {
   owned_wq wq(alloc_workqueue("capi-c55", WQ_PERCPU, 0));
   probe d;
-  ASSERT_TRUE(queue_delayed_work(wq, &d.dwork, msecs_to_jiffies(20)));
+  ASSERT_TRUE(queue_delayed_work(wq, &d.dwork, msecs_to_jiffies(kArmMs)));
   EXPECT_TRUE(disable_delayed_work(&d.dwork));
   EXPECT_FALSE(delayed_work_pending(&d.dwork));
   EXPECT_FALSE(mod_delayed_work(wq, &d.dwork, 0));
   EXPECT_FALSE(delayed_work_pending(&d.dwork));
-  EXPECT_TRUE(stays_false([&] { return d.runs.load() > 0; }, 80ms));
+  EXPECT_TRUE(stays_false([&] { return d.runs.load() > 0; }, ms(2 * kArmMs)));
   EXPECT_TRUE(enable_delayed_work(&d.dwork));
 }
 

@@ -164,7 +164,12 @@ TEST(capi_concurrency, workqueue_congested_reports_throttled_cpu_only) {
 TEST(capi_concurrency, percpu_max_active_two_runs_at_most_two) {
   owned_wq wq(alloc_workqueue("capi-c66", WQ_PERCPU, 2));
   probes items(5);
-  for (auto& p : items) p.sleep_ms = kSleepMs;
+  rendezvous r;  // the first item also waits (sleeping) for the second: two do run together
+  for (auto& p : items) {
+    p.sleep_ms = kSleepMs;
+    p.body = rendezvous_body;
+    p.ctx = &r;
+  }
   const std::int64_t t0 = now_us();
   run_on_cpu(cpu0(), [&] {
     for (auto& p : items) EXPECT_TRUE(queue_work(wq, &p.work));
@@ -496,6 +501,9 @@ class saturated_pool {
       const std::int64_t until = now_us() + std::chrono::duration_cast<std::chrono::microseconds>(kSaturatedAfter).count();
       while (b_[i].runs.load() == 0 && now_us() < until) std::this_thread::sleep_for(1ms);
       if (b_[i].runs.load() == 0) {
+        // Confirm: still pending after a second window (a slow start is not saturation).
+        std::this_thread::sleep_for(kSaturatedAfter);
+        if (b_[i].runs.load() != 0) continue;
         last_ = i;
         saturated_ = true;
         return;

@@ -148,10 +148,10 @@ TEST(capi_delayed, armed_item_is_pending_and_busy_pending) {
 TEST(capi_delayed, cancel_armed_item_returns_true_and_it_never_runs) {
   owned_wq wq(alloc_workqueue("capi-d18", WQ_UNBOUND, 0));
   probe d;
-  ASSERT_TRUE(queue_delayed_work(wq, &d.dwork, msecs_to_jiffies(kShortMs)));
+  ASSERT_TRUE(queue_delayed_work(wq, &d.dwork, msecs_to_jiffies(kArmedMs)));
   EXPECT_TRUE(cancel_delayed_work(&d.dwork));
   EXPECT_FALSE(delayed_work_pending(&d.dwork));
-  EXPECT_TRUE(stays_false([&] { return d.runs.load() > 0; }, ms(kShortMs * 5)));
+  EXPECT_TRUE(stays_false([&] { return d.runs.load() > 0; }, ms(kArmedMs + kDelayMs)));
 }
 
 // Assertion 19.

@@ -16,7 +16,7 @@ constexpr unsigned long kFlushItemUs = 20;  // each busy-waits this long (keeps 
 constexpr int kFlushMaxActive = 4;
 constexpr int kDrainProgressTries = 10;  // assertion 35: first progress report
 constexpr int kProbePool = 64;           // probes offered while waiting for a refusal
-constexpr unsigned kArmedMs = 300;       // assertion 39
+constexpr unsigned kArmedMs = 600;       // assertion 39: longer than a destroy takes
 
 // Queues fresh probes on `wq` from the calling (non-worker) thread until one is refused, because
 // the queue started draining or being destroyed. Returns the refused probe's index, or -1.
@@ -31,6 +31,27 @@ int queue_until_refused(struct workqueue_struct* wq, probes& ps) {
   return -1;
 }
 
+// Opens a probe's gate from another thread a little after signal(), which the test calls right
+// before it blocks (so the blocking call has surely started when the gate opens).
+class open_after_signal {
+ public:
+  explicit open_after_signal(probe& p) : t_([this, &p] {
+    while (!go_.load()) std::this_thread::sleep_for(1ms);
+    std::this_thread::sleep_for(kOpenDelay);
+    p.open();
+  }) {}
+  ~open_after_signal() {
+    go_ = true;
+    t_.join();
+  }
+  void signal() { go_ = true; }
+
+ private:
+  static constexpr ms kOpenDelay = 30ms;
+  std::atomic<bool> go_{false};
+  std::thread t_;
+};
+
 // --- flush_work (R15, R16) ------------------------------------------------------------------
 
 // Assertion 24.
@@ -43,7 +64,8 @@ TEST(capi_flush, flush_work_after_item_finished_returns_false) {
   owned_wq wq(alloc_workqueue("capi-f24", WQ_UNBOUND, 0));
   probe w;
   ASSERT_TRUE(queue_work(wq, &w.work));
-  ASSERT_TRUE(flush_work(&w.work));
+  flush_work(&w.work);  // true, or false if it had already finished: either way idle afterwards
+  EXPECT_EQ(w.ends.load(), 1);
   EXPECT_FALSE(flush_work(&w.work));
 }
 
@@ -51,11 +73,17 @@ TEST(capi_flush, flush_work_after_item_finished_returns_false) {
 TEST(capi_flush, flush_work_on_pending_item_returns_true_after_it_ran) {
   owned_wq wq(alloc_ordered_workqueue("capi-f25", 0));
   probe blocker, w;
-  blocker.sleep_ms = 20;  // keeps w pending when flush_work() starts
+  blocker.gated = true;  // keeps w pending until flush_work() has started
   ASSERT_TRUE(queue_work(wq, &blocker.work));
   ASSERT_TRUE(queue_work(wq, &w.work));
   ASSERT_TRUE(work_pending(&w.work));
-  EXPECT_TRUE(flush_work(&w.work));
+  bool flushed;
+  {
+    open_after_signal opener(blocker);
+    opener.signal();
+    flushed = flush_work(&w.work);
+  }
+  EXPECT_TRUE(flushed);
   EXPECT_EQ(w.ends.load(), 1);
 }
 
@@ -72,13 +100,12 @@ TEST(capi_flush, flush_work_on_running_item_waits_for_that_run_only) {
   w.ctx = wq.get();
   ASSERT_TRUE(queue_work(wq, &w.work));
   ASSERT_TRUE(w.wait_runs(1));
-  std::thread opener([&] {
-    std::this_thread::sleep_for(20ms);
-    w.open();
-  });
-  EXPECT_TRUE(flush_work(&w.work));
-  EXPECT_GE(w.ends.load(), 1) << "flush_work returned before the running instance finished";
-  opener.join();
+  {
+    open_after_signal opener(w);
+    opener.signal();
+    EXPECT_TRUE(flush_work(&w.work));
+    EXPECT_GE(w.ends.load(), 1) << "flush_work returned before the running instance finished";
+  }
   ASSERT_TRUE(w.wait_ends(2));
   flush_work(&w.work);
   EXPECT_EQ(w.runs.load(), 2);

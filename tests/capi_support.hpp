@@ -11,6 +11,8 @@
 //                  prints them when the test failed.
 //   wait_until     every wait has a deadline; on expiry it says what it waited for and dumps the
 //                  workqueues (show_all_workqueues()).
+//   test_watchdog  a deadline for whole tests (engine calls like flush_workqueue() cannot take one):
+//                  past kTestDeadline it dumps the workqueues and aborts.
 //   tunables_guard restores the cmwq tunables a test changes.
 //   cpu helpers    the process's CPUs, pinning ("from CPU c" = the queueing thread pinned to c),
 //                  burning thread CPU time ("burn N ms"), thread names from /proc.
@@ -30,6 +32,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -124,6 +128,68 @@ bool stays_false(Pred pred, ms window = kQuiet) {
   }
   return !pred();
 }
+
+// --- a deadline for every test ----------------------------------------------------------------
+
+// Engine calls such as flush_workqueue() cannot take a deadline. This watchdog gives each test one:
+// a test still running after kTestDeadline gets its name printed and the busy workqueues dumped
+// (to standard error), then the process aborts, so a hang leaves a clue instead of a CI timeout.
+#ifndef CAPI_TEST_DEADLINE_S
+#define CAPI_TEST_DEADLINE_S 120
+#endif
+inline constexpr std::chrono::seconds kTestDeadline{CAPI_TEST_DEADLINE_S};
+
+class test_watchdog : public ::testing::EmptyTestEventListener {
+ public:
+  test_watchdog() : st_(new state) {  // state is never freed: the detached thread uses it until exit
+    state* st = st_;
+    std::thread([st] { loop(st); }).detach();
+  }
+  void OnTestStart(const ::testing::TestInfo& t) override {
+    std::lock_guard<std::mutex> g(st_->mu);
+    st_->name = std::string(t.test_suite_name()) + "." + t.name();
+    st_->running = true;
+    st_->gen++;
+    st_->cv.notify_all();
+  }
+  void OnTestEnd(const ::testing::TestInfo&) override {
+    std::lock_guard<std::mutex> g(st_->mu);
+    st_->running = false;
+    st_->gen++;
+    st_->cv.notify_all();
+  }
+
+ private:
+  struct state {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::string name;
+    bool running = false;
+    std::uint64_t gen = 0;
+  };
+  static void loop(state* st) {
+    std::unique_lock<std::mutex> g(st->mu);
+    for (;;) {
+      st->cv.wait(g, [&] { return st->running; });
+      const std::uint64_t gen = st->gen;
+      if (st->cv.wait_for(g, kTestDeadline, [&] { return st->gen != gen; })) continue;
+      std::fprintf(stderr, "capi: test %s still running after %lld s; busy workqueues:\n", st->name.c_str(),
+                   static_cast<long long>(kTestDeadline.count()));
+      g.unlock();
+      cmwq_set_log_hook(nullptr, nullptr);
+      show_all_workqueues();
+      std::abort();
+    }
+  }
+  state* st_;
+};
+
+// Registered once per test binary (each binary has one translation unit including this file);
+// the listener is owned by GoogleTest and the watchdog thread outlives everything.
+inline const bool capi_watchdog_registered = [] {
+  ::testing::UnitTest::GetInstance()->listeners().Append(new test_watchdog);
+  return true;
+}();
 
 // --- log capture ----------------------------------------------------------------------------
 
