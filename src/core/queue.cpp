@@ -50,6 +50,12 @@ bool is_chained_work(workqueue* wq) {
   return self && self->current_pwq && self->current_pwq->wq == wq;
 }
 
+// D2/R23: while draining or destroying, only chained items are accepted.
+bool refuses_new_work(workqueue* wq) {
+  return (wq->flags.load(std::memory_order_acquire) & (wq_flag::draining | wq_flag::destroying)) &&
+         !is_chained_work(wq);
+}
+
 int select_cpu(int req_cpu) {
   if (req_cpu == cpu_unbound) return current_cpu();
   if (cpu_online(req_cpu)) return req_cpu;
@@ -71,9 +77,7 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept CMWQ_NO_TSA {
     return false;
   }
   workqueue* wq = ref.get();
-  // D2/R23: while draining or destroying, only chained items are accepted.
-  if ((wq->flags.load(std::memory_order_acquire) & (wq_flag::draining | wq_flag::destroying)) &&
-      !is_chained_work(wq)) {
+  if (refuses_new_work(wq)) {
     warn_cannot_queue(wq, w);
     clear_pending(w);
     return false;
@@ -100,8 +104,7 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept CMWQ_NO_TSA {
   // Re-check under the pool lock: a queuer that passed the check above before drain or destroy
   // set its flag could otherwise insert after drain_wq() last looked at this pool (its busy
   // check takes this lock after setting the flag), and destroy would free the pwq under it.
-  if ((wq->flags.load(std::memory_order_acquire) & (wq_flag::draining | wq_flag::destroying)) &&
-      !is_chained_work(wq)) {
+  if (refuses_new_work(wq)) {
     pool->lock.unlock();
     warn_cannot_queue(wq, w);
     clear_pending(w);

@@ -545,16 +545,24 @@ void workqueue_set_min_active(wq_handle h, int min_active) noexcept {
 
 // --- freezing (section 5.13) -----------------------------------------------------------------
 
-void freeze_workqueues_begin() noexcept CMWQ_NO_TSA {
+namespace {
+
+// Sets the global freezing state and applies it to every freezable queue.
+void set_freezing(bool frozen) CMWQ_NO_TSA {
   auto& r = registry();
   lock_guard g(r.lock);
-  r.freezing = true;
+  r.freezing = frozen;
   for (workqueue* wq : r.live) {
     if (!(wq->flags.load(std::memory_order_relaxed) & wq_flag::freezable)) continue;
     lock_guard m(wq->mutex);
-    apply_limits(wq, true);
+    apply_limits(wq, frozen);
   }
 }
+
+}  // namespace
+
+void freeze_workqueues_begin() noexcept { set_freezing(true); }
+void thaw_workqueues() noexcept { set_freezing(false); }
 
 bool freeze_workqueues_busy() noexcept CMWQ_NO_TSA {
   auto& r = registry();
@@ -567,17 +575,6 @@ bool freeze_workqueues_busy() noexcept CMWQ_NO_TSA {
     }
   }
   return false;
-}
-
-void thaw_workqueues() noexcept CMWQ_NO_TSA {
-  auto& r = registry();
-  lock_guard g(r.lock);
-  r.freezing = false;
-  for (workqueue* wq : r.live) {
-    if (!(wq->flags.load(std::memory_order_relaxed) & wq_flag::freezable)) continue;
-    lock_guard m(wq->mutex);
-    apply_limits(wq, false);
-  }
 }
 
 // Calls fn(wq) for every live queue, with the registry lock held (dumps, stats).
