@@ -187,10 +187,9 @@ TEST(capi_delayed, flush_armed_item_runs_it_now_and_returns_true) {
 }
 
 // Assertion 21, return value: the item was pending (armed) at the call, so flush_delayed_work()
-// must say it waited. Repeated, because the engine bug is a race: the item runs and completes
-// between the re-queue and flush_work()'s look at it, which then finds it idle.
-// DISABLED_: engine bug (reported), flush_delayed_work() sometimes returns false here.
-TEST(capi_delayed, DISABLED_flush_armed_item_returns_true_every_time) {
+// must say it waited. Repeated, because the bug this guards against was a race: the item ran and
+// completed between the re-queue and flush_work()'s look at it, which then found it idle.
+TEST(capi_delayed, flush_armed_item_returns_true_every_time) {
   owned_wq wq(alloc_workqueue("capi-d21r", WQ_PERCPU, 0));
   probe d;
   int false_returns = 0;

@@ -223,8 +223,11 @@ bool flush_delayed_work(delayed_work* dw) noexcept {
   if (!valid_item(dw, __func__) || !sync_precheck(&dw->w, "flush_delayed_work")) return false;
   // R17. The _sync form waits for a timer callback that is queueing the item right now, so
   // that flush_work() below sees the instance it queues.
-  if (timer_del_sync(&dw->t)) queue_work_owned(dw->cpu, dw->wq, &dw->w);
-  return flush_work(&dw->w);
+  // Returns true whenever the timer was armed: the instance it queues may finish before
+  // flush_work() looks, and then flush_work() alone would say "idle".
+  const bool armed = timer_del_sync(&dw->t);
+  if (armed) queue_work_owned(dw->cpu, dw->wq, &dw->w);
+  return flush_work(&dw->w) || armed;
 }
 
 bool cancel_work(work* w) noexcept { return valid_item(w, __func__) && cancel_common(w, false); }
