@@ -40,14 +40,7 @@ void pwq_activate_work(pool_workqueue* pwq, work* w) {
   if (list_empty(&pool->worklist)) pool->last_progress_ts = coarse_jiffies();
   auto ref = work_data_ref(w);
   ref.store(ref.load(std::memory_order_relaxed) & ~work_data::inactive, std::memory_order_relaxed);
-  list_node* n = &w->entry;
-  for (;;) {
-    work* cur = container_of<work>(n, offsetof(work, entry));
-    list_node* next = n->next;
-    list_move_tail(n, &pool->worklist);
-    if (!(work_data_ref(cur).load(std::memory_order_relaxed) & work_data::linked)) break;
-    n = next;
-  }
+  move_linked_works(w, &pool->worklist);
 }
 
 // Activates the first inactive item if a slot is free. Barriers whose item was stolen while

@@ -38,8 +38,6 @@ std::uint64_t worker_cpu_time_ns(const worker* w) noexcept {
   return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-namespace {
-
 // Moves `w` and the chain of LINKED items behind it (flush barriers) to the tail of `head`.
 void move_linked_works(work* w, list_node* head) {
   list_node* n = &w->entry;
@@ -51,6 +49,8 @@ void move_linked_works(work* w, list_node* head) {
     n = next;
   }
 }
+
+namespace {
 
 void worker_enter_idle(worker_pool* pool, worker* self) CMWQ_REQUIRES(pool->lock) {
   pool->update_worker(self, [&] { self->flags |= worker_flag::idle; });
@@ -180,7 +180,7 @@ void process_one_work(worker* self, work* w) CMWQ_NO_TSA {
 
 }  // namespace
 
-bool assign_work(work* w, worker* self, work** /*nextp*/) {
+bool assign_work(work* w, worker* self) {
   worker_pool* pool = self->pool;
   // R5: an item still running in this pool goes to the worker running it, behind the current run.
   if (!is_barrier(w)) {
@@ -226,7 +226,7 @@ void worker_main(worker* self) CMWQ_NO_TSA {
       pool->update_worker(self, [&] { self->flags &= ~(worker_flag::prep | worker_flag::rebound); });
       do {
         work* w = container_of<work>(pool->worklist.next, offsetof(work, entry));
-        if (assign_work(w, self, nullptr)) process_scheduled_works(self);
+        if (assign_work(w, self)) process_scheduled_works(self);
       } while (pool->keep_working());
       pool->update_worker(self, [&] { self->flags |= worker_flag::prep; });
     }
@@ -265,7 +265,7 @@ void rescuer_main(worker* self) CMWQ_NO_TSA {
         }
         if (!found) break;
         pwq->stat_inc(pwq_stat_rescued);
-        if (assign_work(found, self, nullptr)) process_scheduled_works(self);
+        if (assign_work(found, self)) process_scheduled_works(self);
       }
       pool->kick();
       pool->lock.unlock();

@@ -107,6 +107,8 @@ void rescuer_main(worker* self);
 
 // Item execution (worker.cpp), with the pool lock held on entry and exit.
 void process_scheduled_works(worker* self) CMWQ_NO_TSA;
-bool assign_work(work* w, worker* self, work** nextp) CMWQ_NO_TSA;
+bool assign_work(work* w, worker* self) CMWQ_NO_TSA;
+// Moves `w` and the LINKED chain behind it (flush barriers) to the tail of `head` (lock held).
+void move_linked_works(work* w, list_node* head) CMWQ_NO_TSA;
 
 }  // namespace cmwq::core
