@@ -14,10 +14,6 @@
 #include <memory>
 #include <set>
 
-namespace cmwq {
-void fault_fail_spawn_allocations(bool) noexcept;  // src/cxx/queue.cpp: test fault injection
-}
-
 namespace {
 
 using namespace cmwq_test;
@@ -35,10 +31,10 @@ constexpr int k_spawns = 300;
 constexpr int k_limit_items = 6;        // items competing for max_active slots
 constexpr int k_wq_name_len = 32;       // WQ_NAME_LEN: names keep 31 characters
 
-// Restores the try_spawn allocation fault switch.
+// Makes every try_spawn allocation fail while it lives (fault point spawn_alloc).
 struct spawn_fault_guard {
-  spawn_fault_guard() { cmwq::fault_fail_spawn_allocations(true); }
-  ~spawn_fault_guard() { cmwq::fault_fail_spawn_allocations(false); }
+  spawn_fault_guard() { EXPECT_FALSE(cmwq::fault::inject("spawn_alloc")); }
+  ~spawn_fault_guard() { cmwq::fault::reset(); }
 };
 
 // An item that counts itself in a meter and waits on a gate (inside a blocking_scope).

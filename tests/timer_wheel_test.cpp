@@ -11,8 +11,6 @@
 #include <gtest/gtest.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,6 +28,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "child_run.hpp"
 #include "core/timer_wheel.hpp"
 #include "core/warn.hpp"
 
@@ -44,7 +43,6 @@
 #define TW_SANITIZED 0
 #endif
 
-extern char** environ;
 
 namespace {
 
@@ -630,29 +628,12 @@ TEST(timer_wheel, million_timers_arm_and_cancel) {
 TEST(timer_wheel, wrap_around) {
   if (std::getenv("CMWQ_INITIAL_JIFFIES")) GTEST_SKIP() << "already the child run";
   // Re-run the timing tests in a child whose jiffies start 150 ms before ULONG_MAX wraps.
-  std::string env_j = "CMWQ_INITIAL_JIFFIES=" + std::to_string(ULONG_MAX - 150);
-  std::string filter =
-      "--gtest_filter=timer_wheel.initial_jiffies_is_honoured:timer_wheel.smoke:timer_wheel.fires_not_before_expiry:"
+  const std::string filter =
+      "timer_wheel.initial_jiffies_is_honoured:timer_wheel.smoke:timer_wheel.fires_not_before_expiry:"
       "timer_wheel.fire_order_follows_expiry:timer_wheel.cascaded_timers_keep_millisecond_precision:"
       "timer_wheel.far_expiries_are_armed_and_deletable";
-  std::vector<char*> envp;
-  for (char** e = environ; *e; ++e)
-    if (std::strncmp(*e, "CMWQ_INITIAL_JIFFIES=", 21) != 0) envp.push_back(*e);
-  envp.push_back(env_j.data());
-  envp.push_back(nullptr);
-  char exe[] = "/proc/self/exe";
-  char* argv[] = {exe, filter.data(), nullptr};
-  pid_t pid;
-  ASSERT_EQ(posix_spawn(&pid, exe, nullptr, nullptr, argv, envp.data()), 0);
-  int status = 0;
-  bool exited = wait_until([&] { return waitpid(pid, &status, WNOHANG) == pid; }, 120s);
-  if (!exited) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-  }
-  ASSERT_TRUE(exited) << "child run with wrapping jiffies hung";
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "child run with wrapping jiffies failed (output above)";
+  EXPECT_EQ(child_run::rerun_self("CMWQ_INITIAL_JIFFIES", std::to_string(ULONG_MAX - 150), filter), 0)
+      << "child run with wrapping jiffies failed or hung (output above)";
 }
 
 TEST(timer_wheel, initial_jiffies_is_honoured) {

@@ -38,7 +38,8 @@ class builder {
   builder& affinity_strict(bool strict = true) noexcept { strict_ = strict; return *this; }
 
   // builder::build() - allocates the queue (names longer than 31 characters are truncated with a
-  // warning). May block. On failure the result is empty (`!result`) and `ec`, if given, says why.
+  // warning). May block. On failure the result is empty (`!result`) and `ec`, if given, says why:
+  // errc::not_enough_memory when the queue, a pwq or the rescuer could not be allocated.
   owned_queue build(std::string_view name) const noexcept;
   owned_queue build(std::string_view name, std::error_code& ec) const noexcept;
 

@@ -16,9 +16,10 @@
 //   wq->enqueue(dev.irq_work);
 //
 // Headers: work.hpp (work, delayed_work), queue.hpp (queue, owned_queue, system queues,
-// blocking_scope), builder.hpp (builder).
+// blocking_scope), builder.hpp (builder), fault.hpp (fault injection for tests).
 #pragma once
 
 #include <cmwq/builder.hpp>
+#include <cmwq/fault.hpp>
 #include <cmwq/queue.hpp>
 #include <cmwq/work.hpp>

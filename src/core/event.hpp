@@ -7,12 +7,11 @@
 // unrelated futex waiter, which every futex user must tolerate anyway).
 #pragma once
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <climits>
+#include <cstdint>
+
+#include "futex.hpp"
 
 namespace cmwq::core {
 
@@ -21,18 +20,17 @@ class event {
   // Release: everything the signaller wrote before signal() is visible after wait() returns.
   void signal() noexcept {
     word_.store(1, std::memory_order_release);
-    syscall(SYS_futex, reinterpret_cast<int*>(&word_), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+    futex_wake(&word_, INT_MAX);
   }
   // Blocks until signal(). Pairs with the release store in signal().
   void wait() noexcept {
-    while (word_.load(std::memory_order_acquire) == 0)
-      syscall(SYS_futex, reinterpret_cast<int*>(&word_), FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
+    while (word_.load(std::memory_order_acquire) == 0) futex_wait(&word_, 0);
   }
   bool signalled() const noexcept { return word_.load(std::memory_order_acquire) != 0; }
 
  private:
-  std::atomic<int> word_{0};
-  static_assert(sizeof(std::atomic<int>) == sizeof(int));
+  std::atomic<std::uint32_t> word_{0};
+  static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
 };
 
 // A worker's wake-up token: unpark() leaves at most one token, park() consumes it or sleeps until
@@ -44,14 +42,13 @@ class parker {
  public:
   // Release: what the waker wrote before unpark() is visible after park() returns.
   void unpark() noexcept {
-    if (state_.exchange(1, std::memory_order_release) == -1)
-      syscall(SYS_futex, reinterpret_cast<int*>(&state_), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+    if (state_.exchange(1, std::memory_order_release) == -1) futex_wake(&state_, 1);
   }
   // Only the owning thread parks. Acquire pairs with the exchange in unpark().
   void park() noexcept {
     if (state_.fetch_sub(1, std::memory_order_acquire) == 1) return;  // consumed a token
     for (;;) {
-      syscall(SYS_futex, reinterpret_cast<int*>(&state_), FUTEX_WAIT_PRIVATE, -1, nullptr, nullptr, 0);
+      futex_wait(&state_, static_cast<std::uint32_t>(-1));
       int expected = 1;
       if (state_.compare_exchange_strong(expected, 0, std::memory_order_acquire)) return;
     }

@@ -14,7 +14,6 @@ struct tunables_t {
   std::atomic<unsigned long> cpu_intensive_thresh_us{10000};  // 0 disables detection
   std::atomic<unsigned> timeout_scale_permille{1000};         // 1000 = kernel timeouts
   std::atomic<bool> power_efficient{false};                   // WQ_POWER_EFFICIENT -> unbound
-  std::atomic<bool> fail_worker_creation{false};              // fault injection
   std::atomic<unsigned> observe_after_us{2000};               // sample thread state after this
 };
 tunables_t& tunables() noexcept;

@@ -45,10 +45,8 @@
 
 #include "context.hpp"
 
-#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,6 +59,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "fault.hpp"
+#include "futex.hpp"
 #include "lock.hpp"
 #include "warn.hpp"
 
@@ -129,22 +129,6 @@ wheel& the_wheel() {
   return *w;
 }
 
-// --- Futex ------------------------------------------------------------------------------------
-
-// futex_wait_until - sleep while *@word == @expected, until @deadline (CLOCK_MONOTONIC, absolute)
-// or forever when @deadline is null. Returns on a wake, a timeout, a signal or a changed word;
-// callers re-check their condition under the wheel lock.
-void futex_wait_until(std::atomic<std::uint32_t>& word, std::uint32_t expected,
-                      const timespec* deadline) {
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_BITSET_PRIVATE, expected,
-          deadline, nullptr, FUTEX_BITSET_MATCH_ANY);
-}
-
-void futex_wake(std::atomic<std::uint32_t>& word, int n) {
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, n, nullptr,
-          nullptr, 0);
-}
-
 // --- Clock ------------------------------------------------------------------------------------
 
 unsigned long monotonic_ms() {
@@ -172,13 +156,10 @@ unsigned long jiffies_offset() {
   return offset;
 }
 
-// The CLOCK_MONOTONIC instant at which jiffy @j begins.
-timespec jiffy_to_timespec(unsigned long j) {
-  unsigned long ms = j - jiffies_offset();  // exact even if j wrapped: unsigned arithmetic
-  timespec ts;
-  ts.tv_sec = static_cast<time_t>(ms / 1000UL);
-  ts.tv_nsec = static_cast<long>((ms % 1000UL) * 1000000UL);
-  return ts;
+// The CLOCK_MONOTONIC instant, in nanoseconds, at which jiffy @j begins.
+long long jiffy_to_mono_ns(unsigned long j) {
+  const unsigned long ms = j - jiffies_offset();  // exact even if j wrapped: unsigned arithmetic
+  return static_cast<long long>(ms) * 1000000LL;
 }
 
 // --- Lists (hlist: singly linked, pprev points at whoever points at us) -----------------------
@@ -346,6 +327,8 @@ void run_expired(wheel& w) CMWQ_REQUIRES(w.lock) {
     timer_fn fn = t->function;
     w.running = t;
     w.lock.unlock();
+    // Injected: a stall just before the callback, while timer_del_sync(t) must wait for it.
+    fault_stall(fault_point::timer_stall);
     // From here on `t` may be freed by its own callback: only the pointer value is used.
     // Callbacks run in softirq context, as in the kernel: sleeping there warns (might_sleep).
     softirq_enter();
@@ -366,7 +349,7 @@ void run_expired(wheel& w) CMWQ_REQUIRES(w.lock) {
       // waiter either reads the new value or is already asleep on the old one and gets woken.
       w.run_seq.fetch_add(1, std::memory_order_relaxed);
       w.lock.unlock();
-      futex_wake(w.run_seq, INT_MAX);
+      futex_wake(&w.run_seq, INT_MAX);
       w.lock.lock();
     }
   }
@@ -395,8 +378,9 @@ void run_expired(wheel& w) CMWQ_REQUIRES(w.lock) {
     // was already collected above.
     std::uint32_t seq = w.wake_seq.load(std::memory_order_relaxed);
     g.unlock();
-    timespec deadline = jiffy_to_timespec(until);
-    futex_wait_until(w.wake_seq, seq, forever ? nullptr : &deadline);
+    futex_wait(&w.wake_seq, seq, forever ? no_deadline : jiffy_to_mono_ns(until));
+    // Injected: the thread is descheduled on its way back (timers fire late, none is lost).
+    fault_stall(fault_point::timer_stall);
     g.lock();
     w.sleeping = false;
     ++w.wakeups;
@@ -458,7 +442,7 @@ bool arm_locked(wheel& w, timer* t, unsigned long expires) CMWQ_REQUIRES(w.lock)
   return wake_thread_locked(w, t);
 }
 
-void wake_thread(wheel& w) { futex_wake(w.wake_seq, 1); }
+void wake_thread(wheel& w) { futex_wake(&w.wake_seq, 1); }
 
 // del_sync_common - timer_del_sync() and timer_shutdown_sync(): disarm, then wait until no
 // callback of @t runs. A re-arm made meanwhile (by the callback itself, typically) is undone by
@@ -484,7 +468,7 @@ bool del_sync_common(timer* t, bool shutdown) {
     std::uint32_t seq = w.run_seq.load(std::memory_order_relaxed);  // pairs with run_expired()
     g.unlock();
     blocking_begin();  // a worker waiting here lets its pool run other items
-    futex_wait_until(w.run_seq, seq, nullptr);
+    futex_wait(&w.run_seq, seq);
     blocking_end();
     g.lock();
     --w.sync_waiters;

@@ -1,15 +1,20 @@
 // src/core/warn.cpp - the log sink, WARN lines and the warning counter.
 //
-// Every line goes out whole in one write so that lines from concurrent threads never interleave;
-// the hook (tests capture lines with it) is called under a mutex so it needs no locking itself.
+// Every line goes out whole, newline included, in one write(2) under a mutex, so that lines from
+// concurrent threads never interleave; a write cut short by a signal (EINTR, or a partial count
+// on a full pipe) is continued, never dropped. The hook (tests capture lines with it) is called
+// under the same mutex so it needs no locking itself.
 #include "warn.hpp"
 
 #include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 
 namespace cmwq::core {
@@ -20,14 +25,31 @@ std::mutex g_sink_mutex;                     // guards g_hook, g_hook_ctx and or
 log_hook g_hook = nullptr;
 void* g_hook_ctx = nullptr;
 
+// Writes @line and a newline, retrying after signals and partial writes. Bypasses stdio, whose
+// error state would swallow every later line after one interrupted write.
+void write_all(int fd, const char* line) {
+  char buf[1100];
+  const std::size_t n = std::min(std::strlen(line), sizeof buf - 1);
+  std::memcpy(buf, line, n);
+  buf[n] = '\n';
+  const char* p = buf;
+  std::size_t left = n + 1;
+  while (left) {
+    const ssize_t w = write(fd, p, left);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return;  // nowhere to write: nothing else to do with a log line
+    p += w;
+    left -= static_cast<std::size_t>(w);
+  }
+}
+
 void emit(const char* line) {
   std::lock_guard<std::mutex> guard(g_sink_mutex);
   if (g_hook) {
     g_hook(line, g_hook_ctx);
     return;
   }
-  std::fputs(line, stderr);
-  std::fputc('\n', stderr);
+  write_all(STDERR_FILENO, line);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "context.hpp"
 #include "event.hpp"
+#include "fault.hpp"
 #include "pool_workqueue.hpp"
 #include "runtime.hpp"
 #include "warn.hpp"
@@ -92,9 +93,8 @@ void maybe_create_worker(worker_pool* pool) CMWQ_REQUIRES(pool->lock) {
       };
       if (!still_needed()) break;
       // CREATE_COOLDOWN, as in the kernel (the mayday timer keeps calling rescuers meanwhile);
-      // cut short only when the test hook that made creation fail is lifted.
-      cooldown_sleep(create_cooldown(),
-                     [] { return !tunables().fail_worker_creation.load(std::memory_order_relaxed); });
+      // cut short only when the fault point that made creation fail is turned off.
+      cooldown_sleep(create_cooldown(), [] { return !fault_armed(fault_point::worker_create); });
       if (!still_needed()) break;
     }
     timer_del(&pool->mayday_timer);

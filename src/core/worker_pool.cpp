@@ -22,6 +22,7 @@
 #include <new>
 
 #include "event.hpp"
+#include "fault.hpp"
 #include "pool_workqueue.hpp"
 #include "runtime.hpp"
 #include "warn.hpp"
@@ -66,7 +67,7 @@ worker_pool* new_pool(pool_registry& r, int cpu, pool_attrs attrs) CMWQ_REQUIRES
   auto* p = new (std::nothrow) worker_pool(r.nr_pools, cpu, std::move(attrs));
   if (!p) return nullptr;
   r.by_id[r.nr_pools++].store(p, std::memory_order_release);
-  // A pool starts with one worker; creating it ignores the fault hook so that a pool is never
+  // A pool starts with one worker; creating it ignores the fault point so that a pool is never
   // left without anyone to become its manager.
   create_worker(p, /*force=*/true);
   return p;
@@ -213,7 +214,7 @@ worker_counts get_worker_counts() noexcept {
 }
 
 bool create_worker(worker_pool* pool, bool force) {
-  if (!force && tunables().fail_worker_creation.load(std::memory_order_relaxed)) return false;
+  if (!force && should_fail(fault_point::worker_create)) return false;
   auto* wk = new (std::nothrow) worker();
   if (!wk) return false;
   wk->pool = pool;

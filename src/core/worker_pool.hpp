@@ -90,7 +90,7 @@ worker_pool* get_bound_pool(int cpu, bool highpri);
 worker_pool* find_bound_pool(int cpu, bool highpri) noexcept;  // nullptr if not created yet
 worker_pool* get_unbound_pool(const pool_attrs& attrs);
 
-// Starts a worker thread in `pool` (honours the worker-creation fault hook unless `force`).
+// Starts a worker thread in `pool` (honours fault_point::worker_create unless `force`).
 // Called without the pool lock. Returns false if the thread could not be created.
 bool create_worker(worker_pool* pool, bool force = false);
 

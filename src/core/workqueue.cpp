@@ -20,6 +20,7 @@
 
 #include "context.hpp"
 #include "event.hpp"
+#include "fault.hpp"
 #include "runtime.hpp"
 #include "topology.hpp"
 #include "warn.hpp"
@@ -163,7 +164,14 @@ live_pwq_set& live_pwqs() {
   return *s;
 }
 
+// Whether to fail one of @wq's allocations on purpose (fault_point::wq_alloc). System queues are
+// exempt: they are created once, on first use, and a failure there could never be retried.
+bool inject_alloc_failure(const workqueue* wq) {
+  return wq->slot >= sys_nr_plus_one && should_fail(fault_point::wq_alloc);
+}
+
 pool_workqueue* new_pwq(worker_pool* pool, workqueue* wq, int max_active) {
+  if (inject_alloc_failure(wq)) return nullptr;
   auto* pwq = new (std::nothrow) pool_workqueue(pool, wq, max_active);
   if (!pwq) return nullptr;
   {
@@ -267,8 +275,11 @@ void wait_for_exit(event* e) {
 }
 
 bool create_rescuer(workqueue* wq, event* exited) {
-  auto* r = new (std::nothrow) worker();
-  if (!r) return false;
+  auto* r = inject_alloc_failure(wq) ? nullptr : new (std::nothrow) worker();
+  if (!r) {
+    log_line("workqueue: Failed to allocate a rescuer for wq \"%s\"", wq->name);
+    return false;
+  }
   r->rescue_wq = wq;
   r->id = -1;
   r->nice = rescuer_nice;
@@ -279,7 +290,7 @@ bool create_rescuer(workqueue* wq, event* exited) {
   list_init(&r->pool_node.node);
   std::snprintf(r->name, sizeof r->name, "kworker/R-%s", wq->name);
   wq->rescuer = r;
-  if (!start_worker_thread(r, {})) {
+  if (inject_alloc_failure(wq) || !start_worker_thread(r, {})) {
     wq->rescuer = nullptr;
     delete r;
     log_line("workqueue: Failed to create a rescuer kthread for wq \"%s\": -ENOMEM", wq->name);
@@ -307,8 +318,8 @@ bool init_workqueue(workqueue* wq, const char* name, unsigned flags, int max_act
     return false;
   }
   if (flags & wq_flag::mem_reclaim) {
-    wq->rescuer_exited = new event;
-    if (!create_rescuer(wq, wq->rescuer_exited)) {
+    wq->rescuer_exited = new (std::nothrow) event;
+    if (!wq->rescuer_exited || !create_rescuer(wq, wq->rescuer_exited)) {
       delete wq->rescuer_exited;
       wq->rescuer_exited = nullptr;
       free_pwqs(wq);
@@ -397,7 +408,7 @@ wq_handle alloc_workqueue(const char* fmt_name, unsigned flags, int max_active, 
     }
   }
   if (!wq) {
-    wq = new (std::nothrow) workqueue(nr_cpu_ids());
+    wq = should_fail(fault_point::wq_alloc) ? nullptr : new (std::nothrow) workqueue(nr_cpu_ids());
     if (!wq) {
       lock_guard g(r.lock);
       r.free_slots.push_back(slot);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/context.hpp"
+#include "core/fault.hpp"
 #include "core/topology.hpp"
 #include "core/warn.hpp"
 #include "core/work.hpp"
@@ -22,15 +23,11 @@ namespace cmwq {
 namespace {
 core::work* W(detail::raw_work* w) { return reinterpret_cast<core::work*>(w); }
 core::delayed_work* DW(detail::raw_delayed_work* w) { return reinterpret_cast<core::delayed_work*>(w); }
-std::atomic<bool> g_fail_spawn_alloc{false};
 }  // namespace
-
-// Fault injection for try_spawn() (tests): make spawn allocations fail.
-void fault_fail_spawn_allocations(bool fail) noexcept { g_fail_spawn_alloc.store(fail); }
 
 // Closures with ordinary alignment take the plain (much cheaper) allocator path.
 void* detail::spawn_alloc(std::size_t size, std::size_t align) noexcept {
-  if (g_fail_spawn_alloc.load(std::memory_order_relaxed)) return nullptr;
+  if (core::should_fail(core::fault_point::spawn_alloc)) return nullptr;
   if (align <= __STDCPP_DEFAULT_NEW_ALIGNMENT__) return ::operator new(size, std::nothrow);
   return ::operator new(size, std::align_val_t(align), std::nothrow);
 }
@@ -77,7 +74,9 @@ owned_queue builder::build(std::string_view name, std::error_code& ec) const noe
   std::string n(name);
   const int scope = scope_ == affinity::dfl ? -1 : static_cast<int>(scope_);
   const core::wq_handle h = core::alloc_workqueue(n.c_str(), flags_, max_active_, scope, strict_);
-  ec = h ? std::error_code{} : std::make_error_code(std::errc::invalid_argument);
+  // The builder cannot express a flag combination the engine refuses (WQ_BH), so a refusal here
+  // means that the queue, a pwq or the rescuer could not be allocated.
+  ec = h ? std::error_code{} : std::make_error_code(std::errc::not_enough_memory);
   return owned_queue(queue(h));
 }
 owned_queue builder::build(std::string_view name) const noexcept {

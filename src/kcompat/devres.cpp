@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/fault.hpp"
 #include "core/warn.hpp"
 
 namespace cmwq::kcompat {
@@ -45,7 +46,6 @@ constexpr std::size_t payload_offset =
 inline void* payload_of(devres_node* n) { return reinterpret_cast<char*>(n) + payload_offset; }
 
 std::atomic<std::size_t> g_outstanding{0};  // X: relaxed counter of live entries (a statistic)
-std::atomic<bool> g_fail_devres{false};     // X: relaxed test hook (assertion 118)
 
 device_private* priv(device* dev) { return dev->p; }
 
@@ -85,7 +85,7 @@ bool devres_add(device* dev, devres_action action, void* data, std::size_t paylo
     return false;
   }
   if (payload_size > static_cast<std::size_t>(-1) - payload_offset) return false;
-  if (g_fail_devres.load(std::memory_order_relaxed)) return false;
+  if (core::should_fail(core::fault_point::devres)) return false;
   // kmalloc() checks the context for a sleeping @gfp and counts the bytes (leak report).
   auto* n = static_cast<devres_node*>(kmalloc(payload_offset + payload_size, gfp));
   if (!n) return false;
@@ -169,8 +169,6 @@ void devm_delayed_work_drop(void* w) { cancel_delayed_work_sync(static_cast<dela
 extern "C" {
 
 size_t cmwq_devres_outstanding(void) { return kcompat::g_outstanding.load(std::memory_order_relaxed); }
-
-void cmwq_fault_fail_devres(bool fail) { kcompat::g_fail_devres.store(fail, std::memory_order_relaxed); }
 
 int devm_add_action(struct device* dev, void (*action)(void*), void* data) {
   if (!action) {

@@ -1,7 +1,7 @@
-// src/kcompat/futex.hpp - the sleeping primitive under the compat layer's waits, and clock helpers.
+// src/kcompat/futex.hpp - the compat layer's view of the futex, and clock helpers.
 //
 //   cmwq::kcompat::futex_wait()    sleep while a 32-bit word holds an expected value, until woken
-//                                  or an absolute CLOCK_MONOTONIC deadline.
+//                                  or an absolute CLOCK_MONOTONIC deadline (core::futex_wait()).
 //   cmwq::kcompat::futex_wake()    wake up to n sleepers on a word.
 //   cmwq::kcompat::mono_ns()       CLOCK_MONOTONIC in nanoseconds.
 //   cmwq::kcompat::deadline_after_jiffies()  a deadline in mono_ns() terms (no_deadline if huge).
@@ -12,27 +12,18 @@
 // futex needs nothing but an aligned 32-bit word. Synchronisation itself always goes through
 // atomic read-modify-writes on those words (which ThreadSanitizer understands); the futex only
 // puts the thread to sleep, so a spurious or missed return is harmless: every caller re-checks
-// its word in a loop.
+// its word in a loop (and the fault points spurious_wakeup and signal make sure of it).
 #pragma once
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <climits>
-#include <cstdint>
+
+#include "core/futex.hpp"
 
 namespace cmwq::kcompat {
 
-inline constexpr long long no_deadline = LLONG_MAX;
-
-inline long long mono_ns() noexcept {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<long long>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
+using core::futex_wake;
+using core::mono_ns;
+using core::no_deadline;
 
 // The mono_ns() value @timeout jiffies (milliseconds) from now; no_deadline for LONG_MAX-sized timeouts
 // (anything beyond ~290 years cannot be represented and is taken as "for ever").
@@ -49,29 +40,14 @@ inline unsigned long jiffies_until(long long deadline) noexcept {
   return static_cast<unsigned long>((left + 999999) / 1000000);
 }
 
-// Sleeps while *word == expected, until woken (or spuriously) or until @deadline (mono_ns();
-// no_deadline = no limit). Returns false only if the deadline has passed.
+// Sleeps while *word == expected, until woken (or spuriously, or by a signal) or until @deadline
+// (mono_ns(); no_deadline = no limit). Returns false only if the deadline has passed.
 inline bool futex_wait(const unsigned int* word, unsigned int expected, long long deadline) noexcept {
-  timespec ts;
-  const timespec* tsp = nullptr;
-  if (deadline != no_deadline) {
-    if (deadline <= mono_ns()) return false;
-    ts.tv_sec = static_cast<time_t>(deadline / 1000000000LL);
-    ts.tv_nsec = static_cast<long>(deadline % 1000000000LL);
-    tsp = &ts;
-  }
-  // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC time, so retries keep the same deadline.
-  // errno is preserved: kernel-style callers do not expect a wait to change it.
-  const int saved_errno = errno;
-  long rc = syscall(SYS_futex, word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, tsp, nullptr,
-                    FUTEX_BITSET_MATCH_ANY);
-  const bool timed_out = rc == -1 && errno == ETIMEDOUT;
-  errno = saved_errno;
-  return !timed_out;  // woken, value changed (EAGAIN) or interrupted (EINTR): the caller re-checks
+  return core::futex_wait(word, expected, deadline);
 }
 
 inline void futex_wait(const int* word, int expected, long long deadline) noexcept {
-  (void)futex_wait(reinterpret_cast<const unsigned int*>(word), static_cast<unsigned int>(expected), deadline);
+  (void)core::futex_wait(word, static_cast<unsigned int>(expected), deadline);
 }
 
 inline void cpu_relax() noexcept {
@@ -82,12 +58,6 @@ inline void cpu_relax() noexcept {
 #else
   __asm__ __volatile__("" ::: "memory");
 #endif
-}
-
-inline void futex_wake(const void* word, int n) noexcept {
-  const int saved_errno = errno;
-  syscall(SYS_futex, word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, n, nullptr, nullptr, 0);
-  errno = saved_errno;
 }
 
 }  // namespace cmwq::kcompat

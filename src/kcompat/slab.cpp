@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "core/fault.hpp"
 #include "core/warn.hpp"
 #include "kcompat/task.hpp"
 
@@ -53,6 +54,11 @@ void gfp_check(gfp_t flags, const char* func) noexcept {
   if (gfpflags_allow_blocking(flags)) (void)sleep_check(func);
 }
 
+// The kernel's failslab: an injected failure, except where the caller said it cannot cope.
+bool inject_failure(gfp_t flags) noexcept {
+  return !(flags & __GFP_NOFAIL) && core::should_fail(core::fault_point::slab);
+}
+
 void* alloc(std::size_t size, gfp_t flags, const char* func) noexcept {
   gfp_check(flags, func);
   if (size == 0) return ZERO_SIZE_PTR;
@@ -60,6 +66,7 @@ void* alloc(std::size_t size, gfp_t flags, const char* func) noexcept {
     if (!(flags & __GFP_NOWARN)) CMWQ_WARN("%s: allocation of %zu bytes is too large", func, size);
     return nullptr;
   }
+  if (inject_failure(flags)) return nullptr;
   void* raw = (flags & __GFP_ZERO) ? std::calloc(1, sizeof(block_header) + size)
                                     : std::malloc(sizeof(block_header) + size);
   if (!raw) return nullptr;
@@ -136,7 +143,7 @@ void* krealloc(const void* p, size_t new_size, gfp_t flags) {
     kfree(p);
     return ZERO_SIZE_PTR;
   }
-  if (new_size > KMALLOC_MAX_SIZE) return nullptr;
+  if (new_size > KMALLOC_MAX_SIZE || kcompat::inject_failure(flags)) return nullptr;
   const size_t old_size = h->size;
   auto* nh = static_cast<kcompat::block_header*>(std::realloc(h, sizeof(kcompat::block_header) + new_size));
   if (!nh) return nullptr;  // the old block is untouched

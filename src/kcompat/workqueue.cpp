@@ -190,7 +190,6 @@ void thaw_workqueues(void) { core::thaw_workqueues(); }
 
 unsigned long cmwq_warn_count(void) { return core::warn_count(); }
 void cmwq_set_log_hook(void (*hook)(const char* line, void* ctx), void* ctx) { core::set_log_hook(hook, ctx); }
-void cmwq_fault_fail_worker_creation(bool fail) { core::tunables().fail_worker_creation = fail; }
 void cmwq_set_power_efficient(bool on) { core::tunables().power_efficient = on; }
 void cmwq_set_cpu_intensive_thresh_us(unsigned long usecs) { core::tunables().cpu_intensive_thresh_us = usecs; }
 void cmwq_set_timeout_scale_permille(unsigned int permille) { core::tunables().timeout_scale_permille = permille; }

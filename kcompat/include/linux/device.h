@@ -118,7 +118,8 @@ size_t cmwq_devres_outstanding(void);
 /*
  * cmwq_fault_fail_devres - make every devres registration fail (true) or work again (false).
  * Test hook (semantics.md assertion 118): devm_add_action() returns -ENOMEM, devm_kmalloc()
- * returns NULL, devm_alloc_workqueue() destroys its queue and returns NULL.
+ * returns NULL, devm_alloc_workqueue() destroys its queue and returns NULL. The shorthand of
+ * cmwq_fault_inject("devres") / ("devres:probability=0") (linux/fault-inject.h).
  */
 void cmwq_fault_fail_devres(bool fail);
 

@@ -208,7 +208,8 @@ extern struct workqueue_struct *system_freezable_power_efficient_wq;
 unsigned long cmwq_warn_count(void);
 /* Redirect log lines (printk, WARN) to @hook; NULL restores standard error. */
 void cmwq_set_log_hook(void (*hook)(const char *line, void *ctx), void *ctx);
-/* Make worker-thread creation fail (true) or work again (false): a test hook for rescuers. */
+/* Make worker-thread creation fail (true) or work again (false): a test hook for rescuers; the
+ * shorthand of cmwq_fault_inject("worker_create") / ("worker_create:probability=0"), linux/fault-inject.h. */
 void cmwq_fault_fail_worker_creation(bool fail);
 /* The run-time switch behind WQ_POWER_EFFICIENT (the kernel's workqueue.power_efficient). */
 void cmwq_set_power_efficient(bool on);
