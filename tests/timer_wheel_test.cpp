@@ -353,6 +353,41 @@ TEST(timer_wheel, del_sync_beats_a_callback_that_rearms_itself) {
   EXPECT_EQ(p.runs.load(), 1);
 }
 
+// Re-arms itself for "now" at every run until released: the timer thread runs it back to back.
+void rearm_now_fn(::timer_list* tl) {
+  probe* p = probe_of(timer_of(tl));
+  p->runs.fetch_add(1);
+  if (!p->release.load()) timer_mod(timer_of(tl), jiffies_now());
+}
+
+constexpr int n_waiter_rounds = 20;
+
+// A waiter in timer_del_sync(A) has the thread undo re-arms of A only. B's callback runs right
+// after A's, while that waiter is still waking up: B must keep its re-arm, and the waiter's answer
+// must not count B's (regression: the waiter count was global, so a waiter of A on its way out
+// made the thread disarm B - a delayed work's PENDING then stayed set for good - and took that
+// disarm for its own, so flush_delayed_work() queued an item that was queued already).
+TEST(timer_wheel, del_sync_disarms_only_the_timer_it_waits_for) {
+  for (int round = 0; round < n_waiter_rounds; round++) {
+    probe a, b;
+    timer_init(&a.t, blocking_fn, 0);
+    timer_init(&b.t, rearm_now_fn, 0);
+    timer_mod(&a.t, jiffies_now());
+    ASSERT_TRUE(wait_until([&] { return a.entered.load(); }));
+    timer_mod(&b.t, jiffies_now());  // due now: runs as soon as A's callback returns
+    std::atomic<int> answer{-1};
+    std::thread waiter([&] { answer.store(timer_del_sync(&a.t)); });
+    std::this_thread::sleep_for(5ms);  // the waiter is asleep in timer_del_sync(A)
+    a.release.store(true);
+    waiter.join();
+    EXPECT_EQ(answer.load(), 0) << "round " << round << ": A was not armed, its callback never re-arms";
+    const int runs = b.runs.load();
+    EXPECT_TRUE(wait_until([&] { return b.runs.load() > runs + 10; })) << "round " << round << ": B stopped";
+    b.release.store(true);
+    timer_del_sync(&b.t);
+  }
+}
+
 std::mutex g_lines_mutex;
 std::vector<std::string> g_lines;
 void capture_line(const char* line, void*) {

@@ -58,6 +58,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "fault.hpp"
 #include "futex.hpp"
@@ -89,7 +90,7 @@ constexpr bool time_after(unsigned long a, unsigned long b) { return time_before
 // --- The wheel --------------------------------------------------------------------------------
 
 struct wheel {
-  wheel() : clk(jiffies_now()) {}
+  wheel() : clk(jiffies_now()) { sync_disarmed.reserve(16); }  // grows (allocates) only past 16
 
   mutex lock;  // T: everything below except the futex words; the innermost cmwq lock
 
@@ -103,8 +104,13 @@ struct wheel {
   bool sleeping CMWQ_GUARDED_BY(lock) = false;       // T: the thread is (about to be) asleep
   bool sleep_forever CMWQ_GUARDED_BY(lock) = false;  // T: ... with no deadline
   unsigned long sleep_until CMWQ_GUARDED_BY(lock) = 0;  // T: ... until this jiffy
-  unsigned sync_waiters CMWQ_GUARDED_BY(lock) = 0;      // T: threads in timer_del_sync()'s wait
-  std::uint64_t sync_disarms CMWQ_GUARDED_BY(lock) = 0;  // T: re-arms undone for those waiters
+  // T: threads waiting in timer_del_sync() for the callback that runs now. Restarted at 0 when
+  // that callback returns (the waiters never count themselves down), so that a waiter still on
+  // its way out never counts as a waiter for the next callback, of another timer.
+  unsigned sync_waiters CMWQ_GUARDED_BY(lock) = 0;
+  // T: timers whose re-arm the thread undid for their timer_del_sync() waiters; the first waiter
+  // to find its timer here takes it out and reports "armed". Almost always empty.
+  std::vector<timer*> sync_disarmed CMWQ_GUARDED_BY(lock);
 
   std::uint64_t armed CMWQ_GUARDED_BY(lock) = 0;    // T: timers in slots or in `expired`
   std::uint64_t fired CMWQ_GUARDED_BY(lock) = 0;    // T: callbacks run
@@ -338,13 +344,16 @@ void run_expired(wheel& w) CMWQ_REQUIRES(w.lock) {
     w.running = nullptr;
     ++w.fired;
     if (w.sync_waiters) {
-      // Someone waits in timer_del_sync(t), so `t` is still alive. If the callback re-armed it,
-      // disarm it here for them: otherwise this loop, which re-takes the lock first, could run
-      // it again and again before the waiter gets in (a self re-arming timer at "now").
+      // Everyone counted waits in timer_del_sync(t), so `t` is still alive. If it was re-armed
+      // meanwhile (by its own callback, typically), disarm it here for them and mark it, so that
+      // one of them reports it as armed (and owns what the arm owned, a delayed work's PENDING):
+      // otherwise this loop, which re-takes the lock first, could run it again and again before
+      // a waiter gets in (a self re-arming timer at "now").
       if (armed(t)) {
         detach(w, t);
-        ++w.sync_disarms;
+        w.sync_disarmed.push_back(t);
       }
+      w.sync_waiters = 0;
       // Pairs with the run_seq read in wait_for_callback(): the bump is under the lock, so a
       // waiter either reads the new value or is already asleep on the old one and gets woken.
       w.run_seq.fetch_add(1, std::memory_order_relaxed);
@@ -444,6 +453,15 @@ bool arm_locked(wheel& w, timer* t, unsigned long expires) CMWQ_REQUIRES(w.lock)
 
 void wake_thread(wheel& w) { futex_wake(&w.wake_seq, 1); }
 
+// take_sync_disarmed - whether the thread undid a re-arm of @t for its waiters (and forget it).
+// Context: w.lock held.
+bool take_sync_disarmed(wheel& w, timer* t) CMWQ_REQUIRES(w.lock) {
+  auto it = std::find(w.sync_disarmed.begin(), w.sync_disarmed.end(), t);
+  if (it == w.sync_disarmed.end()) return false;
+  w.sync_disarmed.erase(it);
+  return true;
+}
+
 // del_sync_common - timer_del_sync() and timer_shutdown_sync(): disarm, then wait until no
 // callback of @t runs. A re-arm made meanwhile (by the callback itself, typically) is undone by
 // the timer thread as the callback returns (see run_expired()), so the callback cannot run again
@@ -457,6 +475,7 @@ bool del_sync_common(timer* t, bool shutdown) {
       detach(w, t);
       was_armed = true;
     }
+    if (take_sync_disarmed(w, t)) was_armed = true;  // the thread disarmed a re-arm for us
     if (shutdown) t->function = nullptr;
     if (w.running != t) break;
     if (tls_timer_thread) {  // the timer thread runs one callback at a time: this is t's own
@@ -464,15 +483,12 @@ bool del_sync_common(timer* t, bool shutdown) {
       break;
     }
     ++w.sync_waiters;
-    std::uint64_t disarms = w.sync_disarms;
     std::uint32_t seq = w.run_seq.load(std::memory_order_relaxed);  // pairs with run_expired()
     g.unlock();
     blocking_begin();  // a worker waiting here lets its pool run other items
     futex_wait(&w.run_seq, seq);
     blocking_end();
     g.lock();
-    --w.sync_waiters;
-    if (w.sync_disarms != disarms) was_armed = true;  // the thread disarmed a re-arm for us
   }
   g.unlock();
   if (self)
