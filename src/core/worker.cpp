@@ -97,7 +97,9 @@ void maybe_create_worker(worker_pool* pool) CMWQ_REQUIRES(pool->lock) {
       cooldown_sleep(create_cooldown(), [] { return !fault_armed(fault_point::worker_create); });
       if (!still_needed()) break;
     }
-    timer_del(&pool->mayday_timer);
+    // _sync, as the kernel's del_timer_sync(): a mayday callback running now re-arms the timer,
+    // and it would then fire every MAYDAY_INTERVAL for good.
+    timer_del_sync(&pool->mayday_timer);
     pool->lock.lock();
     if (!pool->need_to_create_worker()) return;
   }
