@@ -16,6 +16,7 @@
 #include "child_run.hpp"  // before the kernel-style headers: it includes system headers
 #include "capi_support.hpp"
 #include "core/futex.hpp"
+#include "core/timer_wheel.hpp"
 
 #include <linux/device.h>
 #include <linux/fault-inject.h>
@@ -348,6 +349,40 @@ TEST(fault_worker_create, blocking_burst_completes_while_creation_fails_half_the
   flush_workqueue(wq);
   for (auto& p : items) EXPECT_EQ(p.ends.load(), 1);
   EXPECT_GT(cmwq_fault_injected("worker_create"), 0ul);
+}
+
+// Queues gated items on @wq from CPU @cpu until one does not start: every worker of the pool is
+// blocked and, with creation failing, its manager is stuck trying. False if it never happened.
+bool saturate_pool(struct workqueue_struct* wq, int cpu, probes& items) {
+  for (auto& p : items) {
+    p.gated = true;
+    if (!queue_work_on(cpu, wq, &p.work)) return false;
+    if (!p.wait_runs(1, 200ms)) return true;
+  }
+  return false;
+}
+
+// A manager that gives up on creating a worker stops the mayday timer with the _sync delete, as
+// the kernel does: a mayday callback already running (here: stalled on its way in) re-arms the
+// timer, and a plain delete would leave it firing every MAYDAY_INTERVAL for good.
+TEST(fault_worker_create, mayday_timer_stops_when_creation_recovers) {
+  tunables_guard tg;
+  cmwq_set_timeout_scale_permille(100);  // MAYDAY_INTERVAL 10 ms
+  owned_wq wq(alloc_workqueue("fault-mayday", WQ_PERCPU | WQ_HIGHPRI, 0));
+  for (int round = 0; round < 4; round++) {
+    probes items(64);
+    ASSERT_EQ(cmwq_fault_inject("worker_create,timer_stall:delay_us=150000"), 0);
+    ASSERT_TRUE(saturate_pool(wq, cpu0(), items)) << "could not occupy every worker";
+    std::this_thread::sleep_for(std::chrono::milliseconds(40 + 70 * round));  // somewhere in the stalls
+    ASSERT_EQ(cmwq_fault_inject("worker_create:probability=0"), 0);
+    for (auto& p : items) p.open();
+    flush_workqueue(wq);
+    cmwq_fault_reset();
+    std::this_thread::sleep_for(500ms);  // a stalled callback finishes
+    const std::uint64_t fired = cmwq::core::timer_get_stats().fired;
+    std::this_thread::sleep_for(200ms);
+    EXPECT_LT(cmwq::core::timer_get_stats().fired - fired, 5u) << "round " << round << ": a timer still fires";
+  }
 }
 
 // --- timer_stall -------------------------------------------------------------------------------

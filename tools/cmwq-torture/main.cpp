@@ -2,7 +2,8 @@
 // invariant checks, in the manner of the kernel's rcutorture (issue 5, part 1).
 //
 //   cmwq-torture [--threads N] [--duration-s S] [--seed N] [--quiesce-every-ms MS] [--queues N]
-//                [--items N] [--op-timeout-s S] [--exclude OP,OP...] [--allow-warnings] [--verbose]
+//                [--items N] [--op-timeout-s S] [--exclude OP,OP...] [--faults SPEC]
+//                [--allow-warnings] [--verbose]
 //
 // N torture threads perform random operations of the kernel-style C API (<linux/workqueue.h>) on
 // a shared population of work items, for a set time. The population is split into per-queue item
@@ -39,6 +40,11 @@
 // every random choice of each thread; thread interleavings are not reproducible, so a failing
 // seed reproduces the mix of operations, not the exact schedule.
 //
+// Faults (--faults SPEC, or CMWQ_FAULT_INJECT; docs/faults.md): the same invariants must hold
+// while worker creation, queue allocation and wake-ups misbehave, the timer thread stalls and
+// signals interrupt the torture threads' waits. A queue allocation that fails with an injected
+// fault is retried; one that fails without is a violation. The injected counts are printed.
+//
 // Environment: CMWQ_TORTURE_SECONDS overrides --duration-s (the ctest test torture.short uses it
 // so that sanitizer passes can run shorter).
 #include <sched.h>
@@ -69,6 +75,7 @@
 // Last: the kernel-style headers define function-like macros (work_pending, flush_workqueue).
 #include <linux/cpumask.h>
 #include <linux/delay.h>
+#include <linux/fault-inject.h>
 #include <linux/workqueue.h>
 
 namespace {
@@ -91,6 +98,7 @@ struct options {
   unsigned extra_flags = WQ_HIGHPRI | WQ_MEM_RECLAIM | WQ_FREEZABLE | WQ_CPU_INTENSIVE;
   bool allow_warnings = false;
   bool verbose = false;
+  std::string faults;  // fault injection spec (docs/faults.md), applied before anything else
   std::set<std::string> exclude;
 };
 options opt;
@@ -449,12 +457,16 @@ void monitor() {
 
 // ---- slot life cycle ------------------------------------------------------------------------------
 
+constexpr int k_max_alloc_retries = 1000;
+std::atomic<u64> g_alloc_failures{0};  // queue allocations that failed (injected faults)
+
 template <class R>
 u64 rnd(R& rng, u64 n) {
   return n ? rng() % n : 0;
 }
 
-void alloc_slot(slot& s, std::mt19937_64& rng) {
+// Allocates a queue of a random flavour for @s and records the flavour; NULL if that failed.
+workqueue_struct* alloc_flavour(slot& s, std::mt19937_64& rng) {
   int kind;  // 0 per-CPU, 1 unbound, 2 ordered
   do kind = static_cast<int>(rnd(rng, 3));
   while (!(opt.kinds & (1u << kind)));
@@ -480,13 +492,26 @@ void alloc_slot(slot& s, std::mt19937_64& rng) {
                 kind == 0 ? "percpu" : kind == 1 ? "unbound" : "ordered", (extra & WQ_HIGHPRI) ? ",highpri" : "",
                 (extra & WQ_MEM_RECLAIM) ? ",mem_reclaim" : "", (extra & WQ_FREEZABLE) ? ",freezable" : "",
                 (extra & WQ_CPU_INTENSIVE) ? ",cpu_intensive" : "", limit);
-  if (!wq) {
-    violation("alloc_workqueue(%s) returned NULL", s.flavour);
+  s.cur_limit = limit;
+  return wq;
+}
+
+// Gives @s a new queue. An allocation that fails with an injected fault (--faults) is retried
+// with another flavour, a bounded number of times; one that fails without is a violation.
+void alloc_slot(slot& s, std::mt19937_64& rng) {
+  workqueue_struct* wq = nullptr;
+  for (int attempt = 0; !wq; attempt++) {
+    const unsigned long injected = cmwq_fault_injected("wq_alloc");
+    wq = alloc_flavour(s, rng);
+    if (wq) break;
+    g_alloc_failures.fetch_add(1);
+    if (cmwq_fault_injected("wq_alloc") > injected && attempt < k_max_alloc_retries) continue;
+    violation("alloc_workqueue(%s) returned NULL%s", s.flavour,
+              attempt < k_max_alloc_retries ? " without an injected fault" : ", again and again");
     std::fflush(stderr);
     std::_Exit(1);
   }
-  s.cur_limit = limit;
-  s.check_limit.store(limit);
+  s.check_limit.store(s.cur_limit);
   s.next_seq = s.last_seq = 0;
   s.wq.store(wq);
   if (opt.verbose) say("cmwq-torture: allocated %s\n", s.flavour);
@@ -966,6 +991,8 @@ void usage(FILE* f) {
                "  --kinds A,B,...        queue kinds to allocate: percpu,unbound,ordered (default all)\n"
                "  --flags A,B,...        extra flags drawn at random: highpri,mem_reclaim,freezable,\n"
                "                         cpu_intensive (default all; 'none' for none)\n"
+               "  --faults SPEC          inject faults meanwhile (docs/faults.md), e.g.\n"
+               "                         worker_create:probability=20,spurious_wakeup:probability=20,signal\n"
                "  --allow-warnings       do not count library WARNINGs as violations\n"
                "  --verbose              print every queue allocation\n",
                k_self_requeue, k_sleep);
@@ -1016,7 +1043,8 @@ bool parse(int argc, char** argv) {
       }
       (kinds ? opt.kinds : opt.extra_flags) = mask;
       if (kinds && !mask) return false;
-    } else if (a == "--allow-warnings") opt.allow_warnings = true;
+    } else if (a == "--faults") opt.faults = value("--faults");
+    else if (a == "--allow-warnings") opt.allow_warnings = true;
     else if (a == "--verbose") opt.verbose = true;
     else if (a == "--exclude") {
       std::string list = value("--exclude");
@@ -1075,6 +1103,31 @@ void quiesce_all(const char* why, op_clock& clock) {
   g_park_cv.notify_all();
 }
 
+// Log lines the library prints for an injected failure (a rescuer that could not be made), counted
+// instead of printed: a fault run makes thousands. Everything else goes to standard error.
+std::atomic<u64> g_fault_log_lines{0};
+void log_sink(const char* line, void*) {
+  if (std::strstr(line, "workqueue: Failed to allocate a rescuer") ||
+      std::strstr(line, "workqueue: Failed to create a rescuer kthread")) {
+    g_fault_log_lines.fetch_add(1);
+    return;
+  }
+  std::lock_guard g(g_print_mu);
+  std::fprintf(stderr, "%s\n", line);
+}
+
+// The faults injected during the run (--faults or CMWQ_FAULT_INJECT), if any.
+void print_faults() {
+  static const char* const points[] = {"worker_create", "wq_alloc", "timer_stall", "spurious_wakeup", "signal"};
+  std::string line;
+  for (const char* p : points)
+    if (const unsigned long n = cmwq_fault_injected(p)) line += " " + std::string(p) + "=" + std::to_string(n);
+  if (line.empty()) return;
+  say("cmwq-torture: faults injected:%s; queue allocations failed: %llu (log lines about them: %llu)\n",
+      line.c_str(), static_cast<unsigned long long>(g_alloc_failures.load()),
+      static_cast<unsigned long long>(g_fault_log_lines.load()));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -1100,6 +1153,11 @@ int main(int argc, char** argv) {
       opt.quiesce_ms, g_cpus.size(),
       excl.empty() ? "" : ", excluded: ", excl.c_str());
 
+  cmwq_set_log_hook(log_sink, nullptr);
+  if (!opt.faults.empty() && cmwq_fault_inject(opt.faults.c_str()) != 0) {
+    std::fprintf(stderr, "cmwq-torture: --faults: bad spec (see above)\n");
+    return 2;
+  }
   const unsigned long warn0 = cmwq_warn_count();
   const std::size_t live0 = cmwq_live_workqueues();
 
@@ -1199,6 +1257,7 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(succ), static_cast<unsigned long long>(canc),
       static_cast<unsigned long long>(execs), quiesces);
 
+  print_faults();
   const unsigned long warns = cmwq_warn_count() - warn0;
   if (warns && !opt.allow_warnings) violation("D4: the library printed %lu WARNING(s) (see above)", warns);
   const unsigned long v = g_violations.load();
