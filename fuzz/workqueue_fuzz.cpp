@@ -4,7 +4,9 @@
 // correct uses and misuses alike: queueing on a destroyed or NULL queue, destroying twice,
 // flushing idle items and queues, enabling an item that is not disabled, cancelling items that
 // were never initialised (zero-filled), NULL items, out-of-range max_active and CPU numbers,
-// invalid flag combinations, freezing and thawing. The library must survive all of it (D3, D4:
+// invalid flag combinations, freezing and thawing, and allocations that fail (the fault point
+// wq_alloc, set to fail one chosen allocation: deterministic, so that a crash replays). The library
+// must survive all of it (D3, D4:
 // it warns, it never crashes, hangs or touches freed memory); sanitizers (ASan + UBSan) report
 // anything else. Every input ends with a cleanup that leaves nothing queued, armed or allocated,
 // and checks that it did.
@@ -17,10 +19,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <initializer_list>
 
 // Last: the kernel-style headers define function-like macros.
+#include <linux/fault-inject.h>
 #include <linux/workqueue.h>
 
 namespace {
@@ -139,6 +143,14 @@ void alloc_slot(byte_reader& in) {
   g.wq[s] = wq;
 }
 
+// The Nth allocation alloc_workqueue() makes from now on fails (the queue, a pwq, the rescuer or
+// its thread, N = 1..8): only the fuzzing thread allocates queues, so the choice is replayable.
+void arm_alloc_failure(byte_reader& in) {
+  char spec[64];
+  std::snprintf(spec, sizeof spec, "wq_alloc:times=1:interval=%d", 1 + in.u8() % 8);
+  if (cmwq_fault_inject(spec) != 0) std::abort();
+}
+
 void destroy_slot(byte_reader& in) {
   const int s = in.u8() % k_slots;
   thaw();
@@ -152,7 +164,7 @@ void destroy_slot(byte_reader& in) {
 }
 
 void run_op(byte_reader& in) {
-  switch (in.u8() % 24) {
+  switch (in.u8() % 25) {
     case 0: alloc_slot(in); break;
     case 1: destroy_slot(in); break;
     case 2: { auto* wq = pick_wq(in); (void)queue_work(wq, pick_plain(in)); break; }
@@ -220,12 +232,14 @@ void run_op(byte_reader& in) {
       }
       break;
     case 22: { auto* wq = pick_wq(in); if (wq) (void)enable_and_queue_work(wq, pick_plain(in)); break; }
+    case 23: arm_alloc_failure(in); break;
     default: { auto* wq = pick_wq(in); (void)queue_work_node(in.u8() % 2, wq, pick_plain(in)); break; }
   }
 }
 
-// Leaves nothing queued, armed, frozen or allocated; resets every item.
+// Leaves nothing queued, armed, frozen or allocated, and no fault armed; resets every item.
 void cleanup() {
+  cmwq_fault_reset();
   thaw();
   for (auto& w : g.plain) (void)cancel_work_sync(&w);
   for (auto& dw : g.delayed) (void)cancel_delayed_work_sync(&dw);

@@ -15,6 +15,8 @@ build=${CMWQ_FUZZ_BUILD_DIR:-build-fuzz}
 seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-1}
 
+scripts/setup-deps.sh  # clang and its sanitizer runtimes (libFuzzer is part of them)
+
 generator=()
 if [ ! -f "$build/CMakeCache.txt" ]; then
 	generator=(-G Ninja)
