@@ -133,6 +133,9 @@ bool queue_work_on(int cpu, wq_handle h, work* w) noexcept {
     CMWQ_WARN("queue_work_on: NULL work");
     return false;
   }
+  // An item INIT_WORK never saw would make a worker call address 0: refuse it before PENDING is
+  // taken, so nothing about it changes (the kernel's debugobjects catch it as "not available").
+  if (!work_initialised(w, "queue_work_on")) return false;
   if (!try_set_pending(w)) return false;
   return queue_work_owned(cpu, h, w);
 }
@@ -154,6 +157,18 @@ bool queue_delayed_owned(int cpu, wq_handle h, delayed_work* dw, unsigned long d
   return true;
 }
 
+// A delayed item needs its function and its timer's. After INIT_WORK alone (or on zero-filled
+// memory) the timer has no function and the wheel never fires it: the item would stay pending for
+// ever. The kernel warns (WARN_ON_ONCE(timer->function != delayed_work_timer_fn)); cmwq also
+// refuses, before PENDING is taken.
+bool delayed_work_initialised(const delayed_work* dw, const char* what) {
+  if (!work_initialised(&dw->w, what)) return false;
+  if (dw->t.function) return true;
+  CMWQ_WARN("%s: delayed work %p has no timer function (INIT_WORK instead of INIT_DELAYED_WORK?)", what,
+            static_cast<const void*>(dw));
+  return false;
+}
+
 }  // namespace
 
 void delayed_work_timer_fn(::timer_list* t) noexcept {
@@ -166,6 +181,7 @@ bool queue_delayed_work_on(int cpu, wq_handle h, delayed_work* dw, unsigned long
     CMWQ_WARN("queue_delayed_work_on: NULL work");
     return false;
   }
+  if (!delayed_work_initialised(dw, "queue_delayed_work_on")) return false;
   if (!try_set_pending(&dw->w)) return false;
   if (!workqueue_valid(h)) {
     CMWQ_WARN("queue_delayed_work_on: invalid or destroyed workqueue");
@@ -182,6 +198,7 @@ bool mod_delayed_work_on(int cpu, wq_handle h, delayed_work* dw, unsigned long d
     CMWQ_WARN("mod_delayed_work_on: NULL work");
     return false;
   }
+  if (!delayed_work_initialised(dw, "mod_delayed_work_on")) return false;
   const bool was_pending = work_grab_pending(&dw->w, true);
   if (work_data::offq_disable(work_data_ref(&dw->w).load(std::memory_order_relaxed))) {
     clear_pending(&dw->w);  // R39: a disabled item is not queued

@@ -55,7 +55,27 @@ void work_init(work* w, work_fn fn) noexcept {
   w->func = fn;
 }
 
+namespace {
+
+// True if `dw` is armed on the timer wheel now: PENDING owned by the timer (no pwq), this
+// engine's timer function, and linked in a slot. The memory may be uninitialised, so all three
+// must match before the slot list is trusted, as work_init() trusts only a live pwq.
+bool armed_on_timer(delayed_work* dw) {
+  const long d = work_data_ref(&dw->w).load(std::memory_order_relaxed);
+  return (d & work_data::pending) && !(d & work_data::pwq) && dw->t.function == delayed_work_timer_fn &&
+         timer_pending(&dw->t);
+}
+
+}  // namespace
+
 void delayed_work_init(delayed_work* dw, work_fn fn, unsigned int timer_flags) noexcept {
+  // Re-initialising the timer while it is linked in a wheel slot would cut the slot's list: the
+  // timers behind it would never fire (lost work). Take it off the wheel first, as work_init()
+  // does for an item pending on a queue.
+  if (armed_on_timer(dw)) {
+    CMWQ_WARN("INIT_DELAYED_WORK on pending delayed work %p: its armed timer is cancelled", static_cast<void*>(dw));
+    work_grab_pending(&dw->w, true);
+  }
   work_init(&dw->w, fn);
   timer_init(&dw->t, delayed_work_timer_fn, timer_flags);
   dw->wq = 0;
@@ -189,15 +209,24 @@ bool flush_common(work* w, bool running_only) {
   return true;
 }
 
-bool sync_precheck(work* w, const char* what) {
-  if (!w->func) {
-    CMWQ_WARN("%s: work item %p was never initialised (NULL func)", what, static_cast<void*>(w));
-    return false;
-  }
-  return true;
+// An item of an ordered queue flushing another item pending on that queue waits for an item
+// that cannot start before the flusher returns: a certain deadlock (the pattern lockdep reports
+// in the kernel, semantics.md 7.2). An ordered queue has one pwq, so "pending on the flusher's
+// own pwq" is the test, and it needs no pointer but our own.
+bool flushes_own_ordered_queue(work* w) {
+  worker* self = current_worker();
+  if (!self || !self->current_pwq || !self->current_pwq->wq->is_ordered()) return false;
+  const long d = work_data_ref(w).load(std::memory_order_acquire);
+  return (d & work_data::pending) && (d & work_data::pwq) && work_data_pwq(d) == self->current_pwq;
 }
 
 }  // namespace
+
+bool work_initialised(const work* w, const char* what) noexcept {
+  if (w->func) return true;
+  CMWQ_WARN("%s: work item %p was never initialised (NULL func)", what, static_cast<const void*>(w));
+  return false;
+}
 
 // --- public item-side API -------------------------------------------------------------------------
 
@@ -211,16 +240,21 @@ bool valid_item(const void* w, const char* func) {
 }  // namespace
 
 bool flush_work(work* w) noexcept {
-  if (!valid_item(w, __func__) || !sync_precheck(w, "flush_work")) return false;
+  if (!valid_item(w, __func__) || !work_initialised(w, "flush_work")) return false;
   if (executing_on_self(w)) {
     CMWQ_WARN("flush_work: work item %p flushes itself, which would deadlock; ignored", static_cast<void*>(w));
+    return false;
+  }
+  if (flushes_own_ordered_queue(w)) {
+    CMWQ_WARN("flush_work: work item %p is pending behind the flusher on its ordered queue, which would deadlock; "
+              "ignored", static_cast<void*>(w));
     return false;
   }
   return flush_common(w, false);
 }
 
 bool flush_delayed_work(delayed_work* dw) noexcept {
-  if (!valid_item(dw, __func__) || !sync_precheck(&dw->w, "flush_delayed_work")) return false;
+  if (!valid_item(dw, __func__) || !work_initialised(&dw->w, "flush_delayed_work")) return false;
   // R17. The _sync form waits for a timer callback that is queueing the item right now, so
   // that flush_work() below sees the instance it queues.
   // Returns true whenever the timer was armed: the instance it queues may finish before
@@ -241,7 +275,7 @@ namespace {
 
 // R27: disable (stealing any pending instance), wait for the running one, then undo our disable.
 bool cancel_or_disable_sync(work* w, bool is_dwork, bool keep_disabled, const char* what) {
-  if (!sync_precheck(w, what)) return false;
+  if (!work_initialised(w, what)) return false;
   const bool was_pending = disable_common(w, is_dwork);
   if (executing_on_self(w))
     CMWQ_WARN("%s: work item %p waits for itself, which would deadlock; not waiting", what, static_cast<void*>(w));

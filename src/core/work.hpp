@@ -76,6 +76,9 @@ inline std::atomic_ref<long> work_data_ref(work* w) { return std::atomic_ref<lon
 
 void work_init(work* w, work_fn fn) noexcept;
 void delayed_work_init(delayed_work* dw, work_fn fn, unsigned int timer_flags) noexcept;
+// True if work_init() gave `w` a function. Otherwise warns "<what>: work item ... was never
+// initialised (NULL func)" and returns false: the caller refuses the item (zero-filled memory).
+bool work_initialised(const work* w, const char* what) noexcept;
 void delayed_work_timer_fn(::timer_list* t) noexcept;
 
 // Queue side (workqueue.cpp). `wq` is a queue handle; cpu == cpu_unbound picks the local CPU.
