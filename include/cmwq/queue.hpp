@@ -115,7 +115,9 @@ class owned_queue {
   const queue& operator*() const noexcept { return q_; }
   queue_ref ref() const noexcept { return q_; }
   explicit operator bool() const noexcept { return q_.handle() != 0; }
-  // owned_queue::reset() - drains and destroys the queue now. May block.
+  // owned_queue::reset() - drains and destroys the queue now. May block. Called from one of the
+  // queue's own items it would wait for itself: it warns, and the queue stays owned (the
+  // destructor, or a later reset() from outside, destroys it).
   void reset() noexcept;
 
  private:

@@ -544,7 +544,10 @@ void workqueue_set_max_active(wq_handle h, int max_active) noexcept {
 
 void workqueue_set_min_active(wq_handle h, int min_active) noexcept {
   wq_ref ref(h);
-  if (!ref) return;
+  if (!ref) {
+    CMWQ_WARN("workqueue_set_min_active: invalid or destroyed workqueue");
+    return;
+  }
   workqueue* wq = ref.get();
   if (!wq->is_unbound() || wq->is_ordered()) {
     CMWQ_WARN("workqueue_set_min_active: %s is not an unbound, unordered workqueue", wq->name);

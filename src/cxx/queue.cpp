@@ -66,8 +66,11 @@ bool queue::stats(queue_stats* out) const noexcept {
 }
 
 void owned_queue::reset() noexcept {
-  if (q_.handle()) core::destroy_workqueue(q_.handle());
-  q_ = queue{};
+  if (!q_.handle()) return;
+  core::destroy_workqueue(q_.handle());
+  // Refused (with a warning) when called from one of the queue's own items: then the queue stays
+  // owned, and a later reset() or the destructor destroys it instead of leaking it.
+  if (!core::workqueue_valid(q_.handle())) q_ = queue{};
 }
 
 owned_queue builder::build(std::string_view name, std::error_code& ec) const noexcept {
