@@ -310,20 +310,20 @@ void item_body(titem& it) {
   if ((s.flags & WQ_FREEZABLE) && g_frozen_quiet.load())
     violation("5.13: item %d of freezable %s started after freeze_workqueues_busy() returned false", it.id, s.flavour);
 
-  // max_active (R11, R12, R8)
-  const int limit = s.check_limit.load();
+  // max_active (R11, R12, R8). Count ourselves first, then read the limit: a raise stores the new
+  // limit before it lets more items start, so every item counted before us that started under
+  // the raised limit is ordered before this load (seq_cst), which then sees that limit. (Read
+  // the other way round, an item descheduled between the two reads saw the old limit and the
+  // new crowd: a false violation.)
   const int total = s.active.fetch_add(1) + 1;
+  const int cpu = s.percpu ? worker_cpu() : -1;
+  const int on_cpu = cpu >= 0 ? s.cpu_active[cpu].fetch_add(1) + 1 : 0;
+  const int limit = s.check_limit.load();
   const int total_limit = s.percpu ? limit * static_cast<int>(g_cpus.size()) : limit;
   if (total > total_limit)
     violation("max_active: %d items of %s running at once, limit %d (max_active %d)", total, s.flavour, total_limit, limit);
-  int cpu = -1;
-  if (s.percpu) {
-    cpu = worker_cpu();
-    if (cpu >= 0) {
-      const int n = s.cpu_active[cpu].fetch_add(1) + 1;
-      if (n > limit) violation("R11: %d items of %s running at once on CPU %d's pwq, max_active %d", n, s.flavour, cpu, limit);
-    }
-  }
+  if (on_cpu > limit)
+    violation("R11: %d items of %s running at once on CPU %d's pwq, max_active %d", on_cpu, s.flavour, cpu, limit);
 
   // ordering (R8)
   if (s.ordered) {
