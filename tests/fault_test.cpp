@@ -6,7 +6,8 @@
 //   fault_env          CMWQ_FAULT_INJECT, in a child process that starts with it
 //   fault_wq_alloc     every allocation of alloc_workqueue() failing in turn: NULL, nothing leaks
 //   fault_slab         kmalloc() and friends: NULL, accounting untouched
-//   fault_worker_create  a burst of blocking items completes while creation fails half the time
+//   fault_worker_create  a burst of blocking items completes while creation fails half the time;
+//                      the mayday timer stops once creation works again
 //   fault_timer_stall  delayed work fires late but exactly once; cancel and flush stay exact
 //   spurious_wakeups   every wait returns from its sleep at once: results stay exact
 //   signals            SIGURG storms on the waiting threads: waits are neither cut short nor lost
@@ -45,8 +46,9 @@ struct fault_guard {
 // kmalloc(16) succeeded? Frees what it got.
 bool kmalloc_works(gfp_t gfp = GFP_KERNEL) {
   void* p = kmalloc(16, gfp);
+  const bool got = p != nullptr;
   kfree(p);
-  return p != nullptr;
+  return got;
 }
 
 // Which of `n` kmalloc calls failed.

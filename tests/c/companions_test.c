@@ -2,7 +2,8 @@
 /*
  * The kernel companion headers from plain C (gnu11): completions across pthreads, mutexes,
  * spinlocks and atomic context, atomics, jiffies arithmetic across the wrap, kmalloc accounting,
- * WARN_ON counting, printk levels, wait queues, lists, bit and CPU masks. Every wait has a
+ * WARN_ON counting, printk levels, wait queues, lists, bit and CPU masks, fault injection (a
+ * driver's allocation failure path, as failslab makes it run in the kernel). Every wait has a
  * deadline. Exits 0 on success, 1 with a message on the first failed check.
  */
 #include <pthread.h>
@@ -18,6 +19,7 @@
 #include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/errno.h>
+#include <linux/fault-inject.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/list.h>
@@ -294,6 +296,36 @@ static void test_kmalloc(void)
 	CHECK(strscpy(buf, "far too long", sizeof buf) == -E2BIG && strcmp(buf, "far too") == 0);
 }
 
+/* ---- fault injection --------------------------------------------------------------------------- */
+
+/* A driver-style allocation with its error path, the way failslab exercises it in the kernel. */
+static int probe_with_buffer(char **out)
+{
+	char *buf = kzalloc(64, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	*out = buf;
+	return 0;
+}
+
+static void test_fault_injection(void)
+{
+	char *buf = NULL;
+	size_t bytes = cmwq_kmalloc_outstanding_bytes();
+
+	CHECK(cmwq_fault_inject("slab:times=1") == 0);
+	CHECK(probe_with_buffer(&buf) == -ENOMEM && buf == NULL);
+	CHECK(probe_with_buffer(&buf) == 0 && buf != NULL); /* times=1: only the first fails */
+	CHECK(cmwq_fault_injected("slab") == 1);
+	kfree(buf);
+	CHECK(cmwq_kmalloc_outstanding_bytes() == bytes);
+
+	CHECK(cmwq_fault_inject("slab:probability=150") == -EINVAL); /* bad: nothing changes */
+	CHECK(cmwq_fault_injected("slab") == 1);
+	cmwq_fault_reset();
+	CHECK(cmwq_fault_injected("slab") == 0);
+}
+
 /* ---- WARN and printk --------------------------------------------------------------------------- */
 
 static int warn_once_site(int cond)
@@ -426,6 +458,7 @@ int main(void)
 	test_atomics();
 	test_jiffies();
 	test_kmalloc();
+	test_fault_injection();
 	test_warn_printk();
 	test_waitqueue();
 	test_misc();
