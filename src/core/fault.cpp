@@ -257,6 +257,13 @@ bool fault_configure(std::string_view spec, std::string* error) noexcept {
   return apply_spec_locked(spec, error);
 }
 
+bool fault_inject(std::string_view spec) noexcept {
+  std::string error;
+  if (fault_configure(spec, &error)) return true;
+  log_line("fault injection: %s", error.c_str());
+  return false;
+}
+
 void fault_set(fault_point p, const fault_settings& s) noexcept {
   if (p >= fault_point::nr) return;
   read_environment_once();

@@ -88,6 +88,10 @@ bool fault_stall(fault_point p) noexcept;
 // changes, *@error (if given) says what is wrong, and the call returns false.
 bool fault_configure(std::string_view spec, std::string* error = nullptr) noexcept;
 
+// fault_inject - fault_configure() for the front doors: on a bad spec it logs
+// "fault injection: <what is wrong>" (a log line, not a WARNING) and returns false.
+bool fault_inject(std::string_view spec) noexcept;
+
 // fault_set - the settings of one point, and their counters restarted (the interval count and
 // the number injected).
 void fault_set(fault_point p, const fault_settings& s) noexcept;

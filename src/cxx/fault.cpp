@@ -1,18 +1,12 @@
 // src/cxx/fault.cpp - cmwq::fault, the C++ face of the engine's fault points (core/fault.hpp).
 #include <cmwq/fault.hpp>
 
-#include <string>
-
 #include "core/fault.hpp"
-#include "core/warn.hpp"
 
 namespace cmwq::fault {
 
 std::error_code inject(std::string_view spec) noexcept {
-  std::string error;
-  if (core::fault_configure(spec, &error)) return {};
-  core::log_line("fault injection: %s", error.c_str());
-  return std::make_error_code(std::errc::invalid_argument);
+  return core::fault_inject(spec) ? std::error_code{} : std::make_error_code(std::errc::invalid_argument);
 }
 
 std::uint64_t injected(std::string_view point) noexcept {

@@ -5,8 +5,6 @@
 #include <linux/fault-inject.h>
 #include <linux/workqueue.h>
 
-#include <string>
-
 #include "core/fault.hpp"
 #include "core/warn.hpp"
 
@@ -21,11 +19,11 @@ void switch_point(cmwq::core::fault_point p, bool fail) {
 extern "C" {
 
 int cmwq_fault_inject(const char* spec) {
-  std::string error;
-  if (!spec) error = "NULL spec";
-  if (spec && cmwq::core::fault_configure(spec, &error)) return 0;
-  cmwq::core::log_line("fault injection: %s", error.c_str());
-  return -EINVAL;
+  if (!spec) {
+    cmwq::core::log_line("fault injection: NULL spec");
+    return -EINVAL;
+  }
+  return cmwq::core::fault_inject(spec) ? 0 : -EINVAL;
 }
 
 unsigned long cmwq_fault_injected(const char* point) {
