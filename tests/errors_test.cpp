@@ -210,6 +210,24 @@ TEST(errors_init, init_delayed_work_on_an_armed_item_warns_and_disarms_it) {
   EXPECT_TRUE(stays_false([&] { return armed.runs.load() > 0; }));
 }
 
+// The same through DECLARE_DELAYED_WORK(), whose timer carries the C entry point
+// delayed_work_timer_fn rather than the one INIT_DELAYED_WORK() installs.
+std::atomic<int> declared_runs{0};
+void count_declared_run(struct work_struct*) { declared_runs++; }
+DECLARE_DELAYED_WORK(declared_dwork, count_declared_run);
+
+TEST(errors_init, init_delayed_work_on_an_armed_declared_item_warns_and_disarms_it) {
+  owned_wq wq(alloc_workqueue("e-reinitdd", WQ_UNBOUND, 0));
+  probe neighbour;
+  ASSERT_TRUE(queue_delayed_work(wq, &neighbour.dwork, msecs_to_jiffies(kArmedMs)));
+  ASSERT_TRUE(queue_delayed_work(wq, &declared_dwork, msecs_to_jiffies(kArmedMs)));
+  expect_one_warning("INIT_DELAYED_WORK on pending delayed work",
+                     [&] { INIT_DELAYED_WORK(&declared_dwork, count_declared_run); });
+  EXPECT_FALSE(delayed_work_pending(&declared_dwork));
+  EXPECT_TRUE(neighbour.wait_ends(1)) << "the timer that shared the slot was lost";
+  EXPECT_TRUE(stays_false([&] { return declared_runs.load() > 0; }));
+}
+
 // --- item calls ------------------------------------------------------------------------------------
 
 // Table entries whose name is the call's own text, so that the WARNING expected names the call.
@@ -427,6 +445,27 @@ TEST(errors_timer, shutdown_sync_of_a_non_irqsafe_timer_in_hard_irq_warns) {
   expect_one_warning("timer_shutdown_sync() of a non-IRQSAFE timer from hard interrupt context",
                      [&] { EXPECT_EQ(timer_shutdown_sync(&plain), 0); });
   expect_no_warning([&] { EXPECT_EQ(timer_shutdown_sync(&irqsafe), 0); });
+}
+
+// As with delayed work: the timer armed behind the re-initialised one in its slot must still fire.
+std::atomic<int> timer_fires{0};
+void count_timer_fire(struct timer_list*) { timer_fires++; }
+
+TEST(errors_timer, timer_setup_on_an_armed_timer_warns_and_disarms_it) {
+  struct timer_list neighbour, armed;
+  timer_setup(&neighbour, count_timer_fire, 0);
+  timer_setup(&armed, count_timer_fire, 0);
+  const unsigned long expires = jiffies + msecs_to_jiffies(kArmedMs);
+  mod_timer(&neighbour, expires);
+  mod_timer(&armed, expires);  // same slot, linked in front of the neighbour
+  expect_one_warning("initialised while armed: it is disarmed first",
+                     [&] { timer_setup(&armed, count_timer_fire, 0); });
+  EXPECT_FALSE(timer_pending(&armed));
+  EXPECT_TRUE(wait_until([] { return timer_fires.load() == 1; }, kDeadline, "the neighbour timer"))
+      << "the timer that shared the slot was lost";
+  EXPECT_TRUE(stays_false([] { return timer_fires.load() > 1; }));
+  EXPECT_FALSE(timer_pending(&neighbour));
+  timer_delete_sync(&neighbour);
 }
 
 TEST(errors_timer, negative_schedule_timeout_logs_and_returns_at_once) {

@@ -236,6 +236,22 @@ void file_timer(wheel& w, timer* t) CMWQ_REQUIRES(w.lock) {
 
 bool armed(const timer* t) { return t->pprev != nullptr; }  // under the lock: a plain read
 
+// linked - true if @t is in the expired list or in the slot its expiry files it into at some
+// level. Only the links of timers found on the wheel are followed, never @t's own, so @t may be
+// garbage. A timer parked beyond the wheel's reach (8,900 years) is not found.
+// Context: w.lock held.
+bool linked(const wheel& w, const timer* t) CMWQ_REQUIRES(w.lock) {
+  auto on = [t](const timer* p) {
+    for (; p; p = p->next)
+      if (p == t) return true;
+    return false;
+  };
+  if (on(w.expired)) return true;
+  for (unsigned lvl = 0; lvl < lvl_depth; ++lvl)
+    if (on(w.slots[lvl * lvl_size + ((t->expires >> lvl_shift(lvl)) & lvl_mask)])) return true;
+  return false;
+}
+
 bool wheel_empty(const wheel& w) CMWQ_REQUIRES(w.lock) {
   std::uint64_t any = 0;
   for (unsigned lvl = 0; lvl < lvl_depth; ++lvl) any |= w.occupied[lvl];
@@ -502,10 +518,26 @@ bool del_sync_common(timer* t, bool shutdown) {
 // --- Public calls -----------------------------------------------------------------------------
 
 void timer_init(timer* t, timer_fn fn, unsigned int flags) noexcept {
+  // Zero-filled memory and disarmed timers have no pprev: no lock, no search.
+  if (__atomic_load_n(&t->pprev, __ATOMIC_RELAXED)) {
+    wheel& w = the_wheel();
+    lock_guard g(w.lock);
+    if (linked(w, t)) {
+      CMWQ_WARN("timer %p initialised while armed: it is disarmed first", static_cast<void*>(t));
+      detach(w, t);
+    }
+  }
   t->next = nullptr;
   set_pprev(t, nullptr);
   t->function = fn;
   t->flags = flags;
+}
+
+bool timer_armed_checked(const timer* t) noexcept {
+  if (!__atomic_load_n(&t->pprev, __ATOMIC_RELAXED)) return false;
+  wheel& w = the_wheel();
+  lock_guard g(w.lock);
+  return linked(w, t);
 }
 
 bool timer_mod(timer* t, unsigned long expires) noexcept {

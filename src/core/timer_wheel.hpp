@@ -50,7 +50,15 @@ struct timer {
   unsigned int flags;       // I: TIMER_* flags of the kernel (deferrable, irqsafe, ...), informational
 };
 
+// Prepares `t`, which may be uninitialised memory. If `t` is armed on the wheel (a caller bug: the
+// kernel's debugobjects report "init active"), it warns and disarms `t` first, as the kernel's
+// fixup does, so that the timers linked behind it in its slot are not cut off; a callback that
+// runs meanwhile is not waited for.
 void timer_init(timer* t, timer_fn fn, unsigned int flags) noexcept;
+
+// True if `t` is linked on the wheel now. Unlike timer_pending() it never follows t's own links,
+// so `t` may be uninitialised memory: it looks for `t` in the lists it would be on if armed.
+bool timer_armed_checked(const timer* t) noexcept;
 
 // Conversions between the engine's view of a timer and the C type callbacks receive.
 inline ::timer_list* as_timer_list(timer* t) noexcept { return reinterpret_cast<::timer_list*>(t); }

@@ -57,13 +57,13 @@ void work_init(work* w, work_fn fn) noexcept {
 
 namespace {
 
-// True if `dw` is armed on the timer wheel now: PENDING owned by the timer (no pwq), this
-// engine's timer function, and linked in a slot. The memory may be uninitialised, so all three
-// must match before the slot list is trusted, as work_init() trusts only a live pwq.
+// True if `dw` is armed on the timer wheel now: PENDING owned by the timer (no pwq) and its timer
+// linked in the wheel. The memory may be uninitialised, so the wheel is searched for the timer
+// rather than its own links trusted, as work_init() trusts only a live pwq. Any timer function
+// counts: DECLARE_DELAYED_WORK() sets the C entry point, INIT_DELAYED_WORK() the engine's.
 bool armed_on_timer(delayed_work* dw) {
   const long d = work_data_ref(&dw->w).load(std::memory_order_relaxed);
-  return (d & work_data::pending) && !(d & work_data::pwq) && dw->t.function == delayed_work_timer_fn &&
-         timer_pending(&dw->t);
+  return (d & work_data::pending) && !(d & work_data::pwq) && timer_armed_checked(&dw->t);
 }
 
 }  // namespace

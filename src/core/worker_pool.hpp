@@ -55,8 +55,8 @@ struct worker_pool {
   unsigned long cooldown_until CMWQ_GUARDED_BY(lock) = 0;    // L: no creation before this jiffy
   int refcnt CMWQ_GUARDED_BY(lock) = 0;         // L: pwqs using this pool
 
-  timer idle_timer;    // T: reaps excess idle workers (section 5.7)
-  timer mayday_timer;  // T: calls rescuers while creation is stuck (section 5.12)
+  timer idle_timer{};    // T: reaps excess idle workers (section 5.7)
+  timer mayday_timer{};  // T: calls rescuers while creation is stuck (section 5.12)
 
   worker_pool(int pool_id, int bound_cpu, pool_attrs a);
   bool unbound() const { return cpu < 0; }
