@@ -19,6 +19,7 @@ CMWQ_TLS thread_local int t_hardirq = 0;
 CMWQ_TLS thread_local int t_softirq = 0;
 CMWQ_TLS thread_local int t_preempt = 0;
 CMWQ_TLS thread_local int t_locks = 0;
+CMWQ_TLS thread_local bool t_memalloc = false;
 }  // namespace
 
 void hardirq_enter() noexcept { t_hardirq++; }
@@ -35,6 +36,14 @@ int preempt_count() noexcept { return t_preempt; }
 void held_locks_add() noexcept { t_locks++; }
 void held_locks_sub() noexcept { t_locks--; }
 int held_locks() noexcept { return t_locks; }
+
+bool memalloc_save() noexcept {
+  const bool old = t_memalloc;
+  t_memalloc = true;
+  return old;
+}
+void memalloc_restore(bool old) noexcept { t_memalloc = old; }
+bool in_memalloc() noexcept { return t_memalloc; }
 
 bool might_sleep(const char* func) noexcept {
   if (t_hardirq == 0 && t_softirq == 0 && t_preempt == 0) return true;

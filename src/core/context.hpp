@@ -43,6 +43,13 @@ void held_locks_add() noexcept;
 void held_locks_sub() noexcept;
 int held_locks() noexcept;
 
+// The calling thread's PF_MEMALLOC flag: set while it works to free memory (the kernel's memory
+// reclaim), where flushing a queue without a rescuer may wait for ever (semantics.md 7.3).
+// memalloc_save() sets the flag and returns its old value for memalloc_restore(), so scopes nest.
+bool memalloc_save() noexcept;
+void memalloc_restore(bool old) noexcept;
+bool in_memalloc() noexcept;
+
 // Warns ("BUG: sleeping function called from invalid context") when sleeping is not allowed here.
 // Returns true if the context allows sleeping.
 bool might_sleep(const char* func) noexcept;

@@ -10,6 +10,10 @@
 //
 // Lock order: flush_mutex -> pool lock -> flush_wait_lock. Flushers sleep on flush_wait_lock
 // alone; completions (pwq_dec_nr_in_flight) wake them while holding a pool lock.
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "context.hpp"
@@ -38,6 +42,9 @@ bool colors_idle(const workqueue* wq, int oldest, int last) {
   }
 }
 
+// The kernel prints these functions with %ps; an address is what user space has (0x0 for none).
+unsigned long func_address(work_fn fn) { return reinterpret_cast<unsigned long>(fn); }
+
 bool flushing_own_queue(workqueue* wq, const char* what) {
   worker* self = current_worker();
   if (self && self->current_pwq && self->current_pwq->wq == wq) {
@@ -57,6 +64,21 @@ bool wq_busy(workqueue* wq) CMWQ_NO_TSA {
 
 }  // namespace
 
+void check_flush_dependency(const workqueue* target, work_fn target_func) noexcept {
+  if (target->flags.load(std::memory_order_relaxed) & wq_flag::mem_reclaim) return;
+  if (in_memalloc()) {
+    char comm[16] = {};
+    prctl(PR_GET_NAME, comm);
+    CMWQ_WARN_ONCE("workqueue: PF_MEMALLOC task %ld(%s) is flushing !WQ_MEM_RECLAIM %s:0x%lx",
+                   static_cast<long>(syscall(SYS_gettid)), comm, target->name, func_address(target_func));
+  }
+  if (current_is_workqueue_mem_reclaim()) {
+    const worker* self = current_worker();
+    CMWQ_WARN_ONCE("workqueue: WQ_MEM_RECLAIM %s:0x%lx is flushing !WQ_MEM_RECLAIM %s:0x%lx", self->current_pwq->wq->name,
+                   func_address(self->current_func), target->name, func_address(target_func));
+  }
+}
+
 void flush_wq(workqueue* wq) CMWQ_NO_TSA {
   blocking_section blocking;
   unique_lock fl(wq->flush_mutex);
@@ -69,6 +91,7 @@ void flush_wq(workqueue* wq) CMWQ_NO_TSA {
     pwq->work_color = wq->work_color;
   }
   fl.unlock();
+  if (!colors_idle(wq, oldest, mine)) check_flush_dependency(wq, nullptr);  // as the kernel: not when empty
 
   // Pairs with the seq_cst decrement in pwq_dec_nr_in_flight().
   wq->nr_flushers.fetch_add(1, std::memory_order_seq_cst);

@@ -175,7 +175,8 @@ bool executing_on_self(work* w) {
 
 // Queues a barrier behind the instance of `w` that is pending or running now. Returns false if
 // there is none (the item is idle), or if only a timer is armed (R18). With `running_only`, a
-// pending instance is ignored (cancel paths have stolen it already).
+// pending instance is ignored (cancel paths have stolen it already) and, as in the kernel, the
+// flush dependency is not checked (semantics.md 7.3).
 bool start_flush_work(work* w, wq_barrier* barr, bool running_only) CMWQ_NO_TSA {
   const long d0 = work_data_ref(w).load(std::memory_order_acquire);
   worker_pool* pool = work_pool(d0);
@@ -191,10 +192,12 @@ bool start_flush_work(work* w, wq_barrier* barr, bool running_only) CMWQ_NO_TSA 
                                   std::memory_order_relaxed);
     work_data_ref(w).store(d | work_data::linked, std::memory_order_relaxed);
     list_add(&barr->w.entry, &w->entry);
+    check_flush_dependency(work_data_pwq(d)->wq, w->func);
     return true;
   }
   worker* busy = pool->find_worker_executing_work(w);
   if (!busy) return false;
+  if (!running_only) check_flush_dependency(busy->current_pwq->wq, w->func);
   work_data_ref(&barr->w).store(work_data::pending, std::memory_order_relaxed);
   list_add(&barr->w.entry, &busy->scheduled);  // runs right after the current run
   return true;

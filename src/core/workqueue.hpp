@@ -199,6 +199,11 @@ bool pwq_tryinc_nr_active(pool_workqueue* pwq) CMWQ_NO_TSA;
 // after the lock is dropped (unbound queues), or nullptr.
 void pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) CMWQ_NO_TSA;
 void activate_pending_unbound(workqueue* wq) noexcept;
+// semantics.md 7.3: warns (once per process each) when the caller is in memory reclaim (PF_MEMALLOC)
+// or runs an item of a WQ_MEM_RECLAIM queue, and waits on `target`, which has no rescuer and so
+// may need a new worker, hence memory, to make progress. `target_func`: the flushed item's
+// function, nullptr for a whole-queue flush. Called only when there is something to wait for.
+void check_flush_dependency(const workqueue* target, work_fn target_func) noexcept;
 void send_mayday(pool_workqueue* pwq) noexcept;
 bool pwq_is_live(const pool_workqueue* pwq) noexcept;
 

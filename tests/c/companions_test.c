@@ -2,9 +2,9 @@
 /*
  * The kernel companion headers from plain C (gnu11): completions across pthreads, mutexes,
  * spinlocks and atomic context, atomics, jiffies arithmetic across the wrap, kmalloc accounting,
- * WARN_ON counting, printk levels, wait queues, lists, bit and CPU masks, fault injection (a
- * driver's allocation failure path, as failslab makes it run in the kernel). Every wait has a
- * deadline. Exits 0 on success, 1 with a message on the first failed check.
+ * WARN_ON counting, printk levels, wait queues, lists, bit and CPU masks, the memory-reclaim scope,
+ * fault injection (a driver's allocation failure path, as failslab makes it run in the kernel).
+ * Every wait has a deadline. Exits 0 on success, 1 with a message on the first failed check.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -26,6 +26,7 @@
 #include <linux/mutex.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
@@ -449,6 +450,13 @@ static void test_misc(void)
 	set_current_state(TASK_UNINTERRUPTIBLE);
 	CHECK(schedule_timeout(2) == 0);
 	CHECK(schedule_timeout_uninterruptible(1) == 0);
+
+	unsigned int reclaim = memalloc_noreclaim_save(); /* linux/sched/mm.h: scopes nest */
+	CHECK(reclaim == 0 && memalloc_noreclaim_save() == PF_MEMALLOC);
+	memalloc_noreclaim_restore(PF_MEMALLOC);
+	memalloc_noreclaim_restore(reclaim);
+	CHECK(memalloc_noreclaim_save() == 0);
+	memalloc_noreclaim_restore(0);
 }
 
 int main(void)
