@@ -47,7 +47,7 @@ void end_when_cancelled(probe* p) { p->body_result = spin_until([&] { return bei
 struct flush_target {
   owned_wq wq;
   probe blocker, item;
-  flush_target(const char* name, unsigned flags) : wq(alloc_ordered_workqueue(name, flags)) {
+  flush_target(const char* name, unsigned flags) : wq(alloc_ordered_workqueue("%s", flags, name)) {
     blocker.body = end_when_flushed_behind;
     blocker.ctx = &item;
     blocker.gated = true;  // until the item is queued: it must be pending behind the blocker
