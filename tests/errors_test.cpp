@@ -452,7 +452,8 @@ std::atomic<int> timer_fires{0};
 void count_timer_fire(struct timer_list*) { timer_fires++; }
 
 TEST(errors_timer, timer_setup_on_an_armed_timer_warns_and_disarms_it) {
-  struct timer_list neighbour, armed;
+  timer_fires = 0;  // a fresh count for every repetition of the test
+  struct timer_list neighbour, armed;  // uninitialised: timer_setup() must cope with any bytes
   timer_setup(&neighbour, count_timer_fire, 0);
   timer_setup(&armed, count_timer_fire, 0);
   const unsigned long expires = jiffies + msecs_to_jiffies(kArmedMs);
