@@ -29,7 +29,8 @@ long data_of(struct work_struct* w) {
   return cmwq::core::work_data_ref(reinterpret_cast<cmwq::core::work*>(w)).load(std::memory_order_acquire);
 }
 
-// True once a flush has linked its barrier to pending `w` (what flush_work() does after its check).
+// True once a flush has linked its barrier to pending `w`; flush_work() does that and its check
+// under one hold of the pool lock, which the item needs before it can run.
 bool barrier_linked(struct work_struct* w) { return data_of(w) & cmwq::core::work_data::linked; }
 
 // True once cancel_work_sync() has disabled running `w` (before it waits, and without a check).
