@@ -4,6 +4,8 @@
 //
 // One property per test, as in errors_test.cpp: the misuse is detected, the call returns or
 // refuses as documented, the WARNING is printed and counted (D4), and nothing hangs or is lost.
+#include "core/work.hpp"  // first: the kernel headers' container_of() macro would break it
+
 #include <cmwq/cmwq.hpp>
 
 #include <atomic>
@@ -11,6 +13,8 @@
 #include <system_error>
 
 #include "errors_support.hpp"
+
+#include <linux/sched/mm.h>
 
 namespace {
 
@@ -108,6 +112,38 @@ TEST(errors_cxx, delayed_work_destroyed_in_its_own_closure_warns) {
     EXPECT_TRUE(eventually(done));
     q->flush();
   });
+}
+
+// semantics.md 7.3 through the C++ door: a thread in a reclaim_scope flushing an item of a queue
+// without mem_reclaim() warns, once per process (see tests/flush_dependency_test.cpp for the C
+// calls). The item is pending behind a blocker that ends only once the flush's barrier is linked
+// to it, so the flush certainly had something to wait for.
+TEST(errors_cxx, reclaim_scope_flushing_a_plain_queue_warns_once) {
+  static bool warned_before = false;  // WARN_ONCE: only the first run in a process can see it
+  auto q = cmwq::builder::ordered().build("e-reclaimscope");
+  ASSERT_TRUE(q);
+  cmwq::work target{[] {}};
+  std::atomic<bool> saw_barrier{false};
+  cmwq::work blocker{[&] {
+    saw_barrier = capi::spin_until([&] { return __atomic_load_n(&target.raw()->data, __ATOMIC_ACQUIRE) & cmwq::core::work_data::linked; });
+  }};
+  ASSERT_TRUE(q->enqueue(blocker));
+  ASSERT_TRUE(q->enqueue(target));
+  capi::log_capture log;
+  const unsigned long before = cmwq::warn_count();
+  {
+    cmwq::reclaim_scope outer;
+    {
+      cmwq::reclaim_scope inner;
+    }
+    EXPECT_TRUE(target.flush());  // still inside `outer`: nesting must not have ended it
+  }
+  EXPECT_TRUE(saw_barrier.load());
+  EXPECT_EQ(cmwq::warn_count() - before, warned_before ? 0ul : 1ul);
+  EXPECT_EQ(log.count("WARNING:", "is flushing !WQ_MEM_RECLAIM e-reclaimscope:0x"), warned_before ? 0 : 1);
+  warned_before = true;
+  EXPECT_EQ(memalloc_noreclaim_save(), 0u) << "the scope outlived its object";
+  memalloc_noreclaim_restore(0);
 }
 
 }  // namespace

@@ -16,7 +16,7 @@
 //   wq->enqueue(dev.irq_work);
 //
 // Headers: work.hpp (work, delayed_work), queue.hpp (queue, owned_queue, system queues,
-// blocking_scope), builder.hpp (builder), fault.hpp (fault injection for tests).
+// blocking_scope, reclaim_scope), builder.hpp (builder), fault.hpp (fault injection for tests).
 #pragma once
 
 #include <cmwq/builder.hpp>

@@ -7,6 +7,7 @@
 //   cmwq::builder       how queues are made (flags as named methods; see builder.hpp).
 //   cmwq::system(), system_highpri(), ...   the system queues, created on first use.
 //   cmwq::blocking_scope  tells the pool that the calling worker is about to block.
+//   cmwq::reclaim_scope   marks the calling thread as freeing memory (flush checks, 7.3).
 //
 // Traps: flushing or draining a queue from one of its own items would deadlock and is refused
 // with a warning; items that a memory-reclaim path waits for belong on a mem_reclaim() queue.
@@ -144,6 +145,22 @@ class blocking_scope {
   ~blocking_scope();
   blocking_scope(const blocking_scope&) = delete;
   blocking_scope& operator=(const blocking_scope&) = delete;
+};
+
+// reclaim_scope - mark the calling thread as freeing memory for the scope's life (the kernel's
+// memalloc_noreclaim_save(), PF_MEMALLOC). Waiting there for a queue that is not mem_reclaim() may
+// deadlock, since that queue can need a new worker, hence memory; flush() or drain() of one with
+// work to wait for warns once per process ("workqueue: PF_MEMALLOC task ... is flushing
+// !WQ_MEM_RECLAIM ..."). Nests; any thread.
+class reclaim_scope {
+ public:
+  reclaim_scope() noexcept;
+  ~reclaim_scope();
+  reclaim_scope(const reclaim_scope&) = delete;
+  reclaim_scope& operator=(const reclaim_scope&) = delete;
+
+ private:
+  bool outer_;  // the thread was in a scope already
 };
 
 // The item the calling worker executes, or nullptr (also outside workers).

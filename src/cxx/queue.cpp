@@ -1,4 +1,5 @@
-// src/cxx/queue.cpp - cmwq::queue, owned_queue, builder, the system queues and blocking_scope.
+// src/cxx/queue.cpp - cmwq::queue, owned_queue, builder, the system queues, blocking_scope and
+// reclaim_scope.
 #include <cmwq/builder.hpp>
 #include <cmwq/queue.hpp>
 
@@ -99,6 +100,9 @@ queue system_freezable_power_efficient() { return queue(core::system_handle(core
 
 blocking_scope::blocking_scope() noexcept { core::blocking_begin(); }
 blocking_scope::~blocking_scope() { core::blocking_end(); }
+
+reclaim_scope::reclaim_scope() noexcept : outer_(core::memalloc_save()) {}
+reclaim_scope::~reclaim_scope() { core::memalloc_restore(outer_); }
 
 const void* current_work() noexcept { return core::current_work(); }
 unsigned long warn_count() noexcept { return core::warn_count(); }
