@@ -4,7 +4,7 @@
 //
 // One property per test, as in errors_test.cpp: the misuse is detected, the call returns or
 // refuses as documented, the WARNING is printed and counted (D4), and nothing hangs or is lost.
-#include "core/work.hpp"  // first: the kernel headers' container_of() macro would break it
+#include "work_data_probe.hpp"  // first: see there
 
 #include <cmwq/cmwq.hpp>
 
@@ -125,7 +125,7 @@ TEST(errors_cxx, reclaim_scope_flushing_a_plain_queue_warns_once) {
   cmwq::work target{[] {}};
   std::atomic<bool> saw_barrier{false};
   cmwq::work blocker{[&] {
-    saw_barrier = capi::spin_until([&] { return __atomic_load_n(&target.raw()->data, __ATOMIC_ACQUIRE) & cmwq::core::work_data::linked; });
+    saw_barrier = capi::spin_until([&] { return work_data_probe::barrier_linked(target.raw()); });
   }};
   ASSERT_TRUE(q->enqueue(blocker));
   ASSERT_TRUE(q->enqueue(target));

@@ -8,7 +8,7 @@
 // earlier call cannot pass for the right one. The waits are made certain without timing: an item
 // to flush is held pending behind a blocker that ends only once the flusher has linked its barrier
 // to it (which happens together with the check), or frozen until the warning has appeared.
-#include "core/work.hpp"  // first: the kernel headers' container_of() macro would break it
+#include "work_data_probe.hpp"  // first: see there
 
 #include <sys/prctl.h>
 
@@ -25,16 +25,8 @@ namespace {
 
 using namespace capi;
 
-long data_of(struct work_struct* w) {
-  return cmwq::core::work_data_ref(reinterpret_cast<cmwq::core::work*>(w)).load(std::memory_order_acquire);
-}
-
-// True once a flush has linked its barrier to pending `w`; flush_work() does that and its check
-// under one hold of the pool lock, which the item needs before it can run.
-bool barrier_linked(struct work_struct* w) { return data_of(w) & cmwq::core::work_data::linked; }
-
-// True once cancel_work_sync() has disabled running `w` (before it waits, and without a check).
-bool being_cancelled(struct work_struct* w) { return cmwq::core::work_data::offq_disable(data_of(w)) > 0; }
+using work_data_probe::barrier_linked;
+using work_data_probe::being_cancelled;
 
 // A blocker's body: ends once a flush waits for the item behind it (ctx), reports whether it saw that.
 void end_when_flushed_behind(probe* p) {
