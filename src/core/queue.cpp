@@ -9,6 +9,7 @@
 #include <cinttypes>
 
 #include "context.hpp"
+#include "observe.hpp"
 #include "runtime.hpp"
 #include "topology.hpp"
 #include "warn.hpp"
@@ -115,7 +116,7 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept CMWQ_NO_TSA {
   long d = reinterpret_cast<long>(pwq) | work_data::pending | work_data::pwq |
            (static_cast<long>(color) << work_data::color_shift);
   if (list_empty(&pwq->inactive_works) && pwq_tryinc_nr_active(pwq)) {
-    if (list_empty(&pool->worklist)) pool->last_progress_ts = coarse_jiffies();
+    if (list_empty(&pool->worklist)) watchdog_worklist_starts(pool);
     work_data_ref(w).store(d, std::memory_order_relaxed);
     list_add_tail(&w->entry, &pool->worklist);
     pool->kick();

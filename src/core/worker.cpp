@@ -138,6 +138,7 @@ void process_one_work(worker* self, work* w) CMWQ_NO_TSA {
   self->current_start_ms = coarse_jiffies();  // dumps; the sampler keeps its own fine stamp
   self->item_seq++;
   self->desc_valid = false;
+  self->last_wq = wq;
   pool->hash_add(self);
   if (wq->flags.load(std::memory_order_relaxed) & wq_flag::cpu_intensive)
     pool->update_worker(self, [&] { self->flags |= worker_flag::cpu_intensive; });
