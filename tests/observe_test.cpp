@@ -143,6 +143,10 @@ TEST(observe_stats, c_calls_list_queues_and_pools) {
   destroy_workqueue(wq);
   struct cmwq_wq_stats_ext s{};
   EXPECT_EQ(cmwq_workqueue_stats_ext(wq, &s), -EINVAL);
+  std::vector<std::string> lines;
+  cmwq_show_one_workqueue_to(wq, [](const char* l, void* c) { static_cast<std::vector<std::string>*>(c)->push_back(l); },
+                             &lines);
+  EXPECT_TRUE(lines.empty());
 }
 
 // --- dumps (6.2) ----------------------------------------------------------------------------------
@@ -201,6 +205,8 @@ TEST(observe_dump, a_blocked_queue_names_the_blocked_function) {
   EXPECT_TRUE(std::string(comm).ends_with("+blocked-7")) << comm;
   EXPECT_EQ(cmwq::worker_comm(tid), comm);
   EXPECT_EQ(cmwq_worker_comm(comm, sizeof comm, gettid_()), -ENOENT) << "the test thread is no worker";
+  EXPECT_STREQ(comm, "");
+  wq_worker_comm(comm, sizeof comm, nullptr);  // the calling thread
   EXPECT_STREQ(comm, "");
 
   {

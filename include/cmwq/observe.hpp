@@ -6,6 +6,7 @@
 //   cmwq::dump()                show_all_workqueues() as text: busy queues, then busy pools.
 //   cmwq::worker_comm()         what ps would call a worker: "kworker/1:2+events".
 //   cmwq::watchdog              the lockup watchdog's threshold, stall count and touch.
+//   cmwq::timeline              the CMWQ_TRACE timeline: start, stop, write.
 //
 // Formats and rules: docs/observability.md. Every answer is a snapshot taken without stopping
 // the process: numbers of different pools or queues are not taken at one instant.
@@ -14,6 +15,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -54,5 +56,16 @@ std::uint64_t stalls() noexcept;
 // wq_watchdog_touch(): `cpu` makes progress in a way the pools cannot see.
 void touch(int cpu) noexcept;
 }  // namespace watchdog
+
+// The timeline (docs/observability.md): queueing and execution per thread, in the Chrome trace
+// event format (Perfetto). CMWQ_TRACE=path.json starts it at start-up.
+namespace timeline {
+// start() - records into a ring of `capacity` events (0: 65536), written to `path` at exit,
+// on SIGUSR2 and by write(). Returns false for an empty path or when memory is short.
+bool start(const std::string& path, std::size_t capacity = 0) noexcept;
+void stop() noexcept;
+// write() - writes the ring now (empty path: the one given to start()). Returns 0 or -errno.
+int write(const std::string& path = {}) noexcept;
+}  // namespace timeline
 
 }  // namespace cmwq

@@ -17,6 +17,7 @@
 #include "fault.hpp"
 #include "pool_workqueue.hpp"
 #include "runtime.hpp"
+#include "tracepoints.hpp"
 #include "warn.hpp"
 #include "worker_pool.hpp"
 #include "workqueue.hpp"
@@ -161,7 +162,9 @@ void process_one_work(worker* self, work* w) CMWQ_NO_TSA {
   const work_fn fn = self->current_func;
   const int locks_before = held_locks();
   const int pc_before = preempt_count();
+  tp_execute_start(w, fn);
   fn(as_work_struct(w));
+  tp_execute_end(w, fn);  // `w` may be freed: its address only
   const int locks_after = held_locks();
   const int pc_after = preempt_count();
   if (locks_after != locks_before || pc_after != pc_before)

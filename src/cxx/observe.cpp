@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "core/observe.hpp"
+#include "core/timeline.hpp"
 
 namespace cmwq {
 
@@ -65,5 +66,11 @@ void set_thresh(std::chrono::seconds s) noexcept {
 std::uint64_t stalls() noexcept { return core::watchdog_stall_count(); }
 void touch(int cpu) noexcept { core::watchdog_touch(cpu); }
 }  // namespace watchdog
+
+namespace timeline {
+bool start(const std::string& path, std::size_t capacity) noexcept { return core::timeline_start(path.c_str(), capacity); }
+void stop() noexcept { core::timeline_stop(); }
+int write(const std::string& path) noexcept { return core::timeline_write(path.empty() ? nullptr : path.c_str()); }
+}  // namespace timeline
 
 }  // namespace cmwq

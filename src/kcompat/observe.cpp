@@ -3,6 +3,7 @@
 // wq_worker_comm, wq_watchdog_touch) and cmwq's statistics, queue list and pool counters, which
 // the control socket and wqctl build on. Thin wrappers over src/core/observe.hpp.
 #include "core/observe.hpp"
+#include "core/timeline.hpp"
 
 #include <unistd.h>
 
@@ -78,5 +79,12 @@ int cmwq_worker_comm(char* buf, size_t size, int tid) { return core::worker_comm
 void cmwq_set_watchdog_thresh(unsigned int seconds) { core::watchdog_set_thresh(seconds); }
 unsigned int cmwq_watchdog_thresh(void) { return core::watchdog_thresh(); }
 unsigned long long cmwq_watchdog_stalls(void) { return core::watchdog_stall_count(); }
+
+int cmwq_trace_start(const char* path, size_t capacity) {
+  if (!path || !*path) return -22;  // -EINVAL
+  return core::timeline_start(path, capacity) ? 0 : -12;  // -ENOMEM
+}
+void cmwq_trace_stop(void) { core::timeline_stop(); }
+int cmwq_trace_write(const char* path) { return core::timeline_write(path); }
 
 }  // extern "C"

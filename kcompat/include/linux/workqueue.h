@@ -293,6 +293,14 @@ void cmwq_set_watchdog_thresh(unsigned int seconds);
 unsigned int cmwq_watchdog_thresh(void);
 /* Lockups reported since start (one per stalled pool per stall). */
 unsigned long long cmwq_watchdog_stalls(void);
+/* The timeline (CMWQ_TRACE=path.json does the same at start-up): record queueing and execution
+ * in a ring of @capacity events (0: 65536) and write it, in the Chrome trace event format, to
+ * @path at exit, on SIGUSR2 and by cmwq_trace_write(NULL). Returns 0, or -EINVAL (empty path) /
+ * -ENOMEM. */
+int cmwq_trace_start(const char *path, size_t capacity);
+void cmwq_trace_stop(void);
+/* Writes the ring now to @path (NULL: the path of cmwq_trace_start). Returns 0 or -errno. */
+int cmwq_trace_write(const char *path);
 /* The thread id of @task, for the calls above that take a task; a program's <linux/sched.h>
  * layer provides it. Without one, only NULL (the calling thread) is understood. */
 int cmwq_task_tid(const struct task_struct *task);
