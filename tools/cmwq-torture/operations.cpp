@@ -267,6 +267,7 @@ class torturer {
     stats.trues[op] += e;
   }
 
+  // flush_work / flush_delayed_work: what was queued before the call has finished by its return.
   void flush_work_op(slot& s, titem& it, op_id op) {
     // R16: every instance queued before the call has run, or was cancelled, by the return.
     // One exception, as in the kernel: flush_work() waits on a barrier linked behind the
@@ -318,6 +319,7 @@ class torturer {
     }
   }
 
+  // work_busy, work_pending, workqueue_congested, and now and then flush_work of a delayed item.
   void query_op(slot& s, titem& it) {
     // Racy snapshots (R42): only that they answer. R18: flush_work on a delayed item's work.
     (void)work_busy(it.ws());
