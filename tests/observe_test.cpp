@@ -212,7 +212,7 @@ TEST(observe_dump, a_blocked_queue_names_the_blocked_function) {
   {
     log_capture cap;
     print_worker_info("", nullptr);  // the test thread: not a worker, prints nothing
-    EXPECT_EQ(cap.count("Workqueue:"), 0u);
+    EXPECT_EQ(cap.count_lines_with({"Workqueue:"}), 0u);
     cmwq::core::print_worker_info("", tid);
     EXPECT_TRUE(cap.contains("Workqueue: obs_blocked observe_test_blocked_fn (blocked-7)")) << cap.joined();
   }
