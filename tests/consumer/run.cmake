@@ -117,13 +117,18 @@ run_program("${exe_dir}/consumer_cxx" "consumer_cxx:")
 run_program("${exe_dir}/consumer_c" "consumer_c:")
 
 # --- 4. a C-only project builds and runs kernel-style modules -----------------------------------
+# As in step 5: clang's C driver needs the sanitizers' C++ runtime parts named (gcc links them).
+set(modules_link_flags "${CMWQ_LINK_OPTIONS}")
+if(modules_link_flags MATCHES "-fsanitize=" AND CMWQ_C_COMPILER_ID MATCHES "Clang")
+  string(APPEND modules_link_flags " -fsanitize-link-c++-runtime")
+endif()
 run("configure modules" COMMAND "${CMAKE_COMMAND}"
   -S "${CMWQ_CONSUMER_SOURCE_DIR}/modules" -B "${modbin}" -G "${CMWQ_GENERATOR}" ${build_type_arg}
   "-DCMAKE_PREFIX_PATH=${prefix}"
   "-DCMWQ_MODULES_DIR=${CMWQ_MODULES_DIR}"
   "-DCMAKE_C_COMPILER=${CMWQ_C_COMPILER}"
   "-DCMAKE_C_FLAGS=${CMWQ_COMPILE_OPTIONS}"
-  "-DCMAKE_EXE_LINKER_FLAGS=${CMWQ_LINK_OPTIONS}")
+  "-DCMAKE_EXE_LINKER_FLAGS=${modules_link_flags}")
 run("build modules" COMMAND "${CMAKE_COMMAND}" --build "${modbin}" ${config_args})
 file(READ "${modbin}/modules.txt" module_names)
 foreach(m IN LISTS module_names)
