@@ -69,45 +69,39 @@ void timeout_body(probe* p) {
   c->remaining = c->flag.load();
 }
 
-TEST(kcompat_sched, prepare_to_wait_and_schedule_let_the_next_item_of_the_cpu_run) {
+// Runs @sleeper_body on cpu0 of a fresh per-CPU queue, then queues wake_body on the same CPU once
+// @sleeping says the sleeper is about to sleep, and waits for both. Returns the sleeper's result
+// (sleep_ctx::remaining); the waker must have started before the sleeper ended.
+long sleeper_then_waker(const char* name, probe_body sleeper_body, bool (*sleeping)(sleep_ctx&)) {
   tunables_guard tg;
   no_observed_blocking nob;
   cmwq_set_cpu_intensive_thresh_us(0);
-  owned_wq wq(alloc_workqueue("ksched-wait", WQ_PERCPU, 0));
+  owned_wq wq(alloc_workqueue("%s", WQ_PERCPU, 0, name));
   sleep_ctx c;
   init_waitqueue_head(&c.wq);
   probe a, b;
-  a.body = wait_loop_body;
+  a.body = sleeper_body;
   a.ctx = &c;
   b.body = wake_body;
   b.ctx = &c;
-  ASSERT_TRUE(queue_work_on(cpu0(), wq, &a.work));
-  ASSERT_TRUE(a.wait_runs(1));
-  ASSERT_TRUE(wait_until([&] { return waitqueue_active(&c.wq); }, kDeadline, "the sleeper's prepare_to_wait"));
+  EXPECT_TRUE(queue_work_on(cpu0(), wq, &a.work));
+  EXPECT_TRUE(a.wait_runs(1));
+  EXPECT_TRUE(wait_until([&] { return sleeping(c); }, kDeadline, "the sleeper going to sleep"));
   run_on_cpu(cpu0(), [&] { EXPECT_TRUE(queue_work(wq, &b.work)); });
   flush_workqueue(wq);
   EXPECT_LT(b.start_seq.load(), a.end_seq.load()) << "the waker started only after the sleeper ended";
-  EXPECT_GT(c.remaining, 0) << "the sleeper was not woken by the queue before its deadline";
+  return c.remaining;
+}
+
+TEST(kcompat_sched, prepare_to_wait_and_schedule_let_the_next_item_of_the_cpu_run) {
+  const long remaining = sleeper_then_waker("ksched-wait", wait_loop_body,
+                                            [](sleep_ctx& c) { return waitqueue_active(&c.wq); });
+  EXPECT_GT(remaining, 0) << "the sleeper was not woken by the queue before its deadline";
 }
 
 TEST(kcompat_sched, schedule_timeout_lets_the_next_item_of_the_cpu_run) {
-  tunables_guard tg;
-  no_observed_blocking nob;
-  cmwq_set_cpu_intensive_thresh_us(0);
-  owned_wq wq(alloc_workqueue("ksched-timeout", WQ_PERCPU, 0));
-  sleep_ctx c;
-  init_waitqueue_head(&c.wq);
-  probe a, b;
-  a.body = timeout_body;
-  a.ctx = &c;
-  b.body = wake_body;
-  b.ctx = &c;
-  ASSERT_TRUE(queue_work_on(cpu0(), wq, &a.work));
-  ASSERT_TRUE(a.wait_runs(1));
-  run_on_cpu(cpu0(), [&] { EXPECT_TRUE(queue_work(wq, &b.work)); });
-  flush_workqueue(wq);
-  EXPECT_LT(b.start_seq.load(), a.end_seq.load()) << "the second item waited for the sleeper";
-  EXPECT_EQ(c.remaining, 1) << "the sleeper hit its deadline: nothing ran while it slept";
+  const long flag_seen = sleeper_then_waker("ksched-timeout", timeout_body, [](sleep_ctx&) { return true; });
+  EXPECT_EQ(flag_seen, 1) << "the sleeper hit its deadline: nothing ran while it slept";
 }
 
 }  // namespace

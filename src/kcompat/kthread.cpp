@@ -116,6 +116,13 @@ kthread* kthread_lookup(struct task_struct* handle) noexcept {
 
 kthread* current_kthread() noexcept { return t_self; }
 
+struct task_struct* kthread_create_v(int (*fn)(void*), void* data, const char* namefmt, va_list ap) noexcept {
+  (void)sleep_check("kthread_create");
+  char name[64];
+  std::vsnprintf(name, sizeof name, namefmt, ap);
+  return create(fn, data, name);
+}
+
 }  // namespace cmwq::kcompat
 
 using namespace cmwq;
@@ -125,13 +132,11 @@ extern "C" {
 
 struct task_struct* kthread_create_on_node(int (*threadfn)(void* data), void* data, int node, const char namefmt[], ...) {
   (void)node;
-  (void)kcompat::sleep_check("kthread_create");
-  char name[64];
   va_list ap;
   va_start(ap, namefmt);
-  std::vsnprintf(name, sizeof name, namefmt, ap);
+  struct task_struct* k = kcompat::kthread_create_v(threadfn, data, namefmt, ap);
   va_end(ap);
-  return kcompat::create(threadfn, data, name);
+  return k;
 }
 
 struct task_struct* kthread_create_on_cpu(int (*threadfn)(void* data), void* data, unsigned int cpu,

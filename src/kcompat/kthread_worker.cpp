@@ -124,12 +124,13 @@ bool cancel_sync(kthread_work* work, kthread_delayed_work* dwork) noexcept {
   return pending;
 }
 
-kthread_worker* create_worker(int cpu, unsigned int wflags, const char* name) noexcept {
+__attribute__((format(printf, 3, 0))) kthread_worker* create_worker(int cpu, unsigned int wflags, const char* namefmt,
+                                                                  va_list ap) noexcept {
   auto* worker = new (std::nothrow) kthread_worker;
   if (!worker) return static_cast<kthread_worker*>(ERR_PTR(-ENOMEM));
   kthread_init_worker(worker);
   worker->flags = wflags;
-  struct task_struct* task = kthread_create(kthread_worker_fn, worker, "%s", name);
+  struct task_struct* task = kthread_create_v(kthread_worker_fn, worker, namefmt, ap);
   if (IS_ERR(task)) {
     delete worker;
     return static_cast<kthread_worker*>(static_cast<void*>(task));
@@ -204,21 +205,19 @@ int kthread_worker_fn(void* worker_ptr) {
 }
 
 struct kthread_worker* kthread_create_worker(unsigned int flags, const char namefmt[], ...) {
-  char name[64];
   va_list ap;
   va_start(ap, namefmt);
-  std::vsnprintf(name, sizeof name, namefmt, ap);
+  kthread_worker* worker = kcompat::create_worker(-1, flags, namefmt, ap);
   va_end(ap);
-  return kcompat::create_worker(-1, flags, name);
+  return worker;
 }
 
 struct kthread_worker* kthread_create_worker_on_cpu(int cpu, unsigned int flags, const char namefmt[], ...) {
-  char name[64];
   va_list ap;
   va_start(ap, namefmt);
-  std::vsnprintf(name, sizeof name, namefmt, ap);
+  kthread_worker* worker = kcompat::create_worker(cpu, flags, namefmt, ap);
   va_end(ap);
-  return kcompat::create_worker(cpu, flags, name);
+  return worker;
 }
 
 bool kthread_queue_work(struct kthread_worker* worker, struct kthread_work* work) {

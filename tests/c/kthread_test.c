@@ -17,24 +17,9 @@
 #include <linux/sched.h>
 #include <linux/wait.h>
 
-#define CHECK(cond)                                                                             \
-	do {                                                                                    \
-		if (!(cond)) {                                                                  \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			exit(1);                                                                \
-		}                                                                               \
-	} while (0)
+#include "c_check.h"
 
 enum { deadline_ms = 10000 };
-
-/* Polls @cond every millisecond for up to deadline_ms; true if it became true. */
-#define WAIT_UNTIL(cond)                                                           \
-	({                                                                         \
-		int cmwq_ms = 0;                                                   \
-		while (!(cond) && cmwq_ms++ < deadline_ms)                         \
-			msleep(1);                                                 \
-		(bool)(cond);                                                      \
-	})
 
 /* ---- kthread_run, the sleep loop, kthread_stop ---------------------------------------------- */
 

@@ -15,13 +15,7 @@
 #include <linux/delay.h>
 #include <linux/kthread.h>
 
-#define CHECK(cond)                                                                             \
-	do {                                                                                    \
-		if (!(cond)) {                                                                  \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			exit(1);                                                                \
-		}                                                                               \
-	} while (0)
+#include "c_check.h"
 
 enum { n_items = 50, deadline_ms = 10000 };
 

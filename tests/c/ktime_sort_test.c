@@ -8,19 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <string.h>
 
 #include <linux/bug.h>
 #include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/sort.h>
 
-#define CHECK(cond)                                                                             \
-	do {                                                                                    \
-		if (!(cond)) {                                                                  \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			exit(1);                                                                \
-		}                                                                               \
-	} while (0)
+#include "c_check.h"
 
 static void test_ktime(void)
 {
