@@ -7,7 +7,7 @@
 // two lists (ready, and waiting for a timer) and current_work; the worker thread runs
 // kthread_worker_fn(), which sleeps with set_current_state() + schedule() and is woken by
 // wake_up_process(); a flush inserts a barrier item right behind the target (or at the head, when
-// the target is running) and waits for its completion; cancel raises work->canceling, which
+// the target is running) and waits for it to run; cancel raises work->canceling, which
 // refuses new queueing and makes a firing timer drop the item.
 //
 // Misuse checks: workers created by kthread_create_worker() are registered; a worker destroyed by
@@ -20,13 +20,14 @@
 #include <new>
 #include <unordered_set>
 
-#include <linux/completion.h>
 #include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 
+#include "core/context.hpp"
 #include "core/lock.hpp"
 #include "core/warn.hpp"
+#include "kcompat/futex.hpp"
 #include "kcompat/kthread.hpp"
 
 namespace cmwq::kcompat {
@@ -50,16 +51,26 @@ bool destroyed(const kthread_worker* w, const char* who) noexcept {
   return true;
 }
 
+// A flush waits for a barrier item on its own stack. Its signal is a futex word that the worker
+// stores and then wakes by address only (the wake reads no memory), so the flusher may return
+// and reuse its stack the moment it sees the store - a completion would still be read by
+// complete() after its waiter saw it done.
 struct flush_barrier {
   kthread_work work;
-  completion done;
+  unsigned int done = 0;  // X: 1 once run (release; partner: the acquire in wait_barrier())
 };
 
-void flush_barrier_fn(kthread_work* work) { complete(&container_of(work, flush_barrier, work)->done); }
+void flush_barrier_fn(kthread_work* work) {
+  auto* b = container_of(work, flush_barrier, work);
+  __atomic_store_n(&b->done, 1u, __ATOMIC_RELEASE);
+  futex_wake(&b->done, 1);
+}
 
-void init_barrier(flush_barrier* b) noexcept {
-  kthread_init_work(&b->work, flush_barrier_fn);
-  init_completion(&b->done);
+void init_barrier(flush_barrier* b) noexcept { kthread_init_work(&b->work, flush_barrier_fn); }
+
+void wait_barrier(flush_barrier* b) noexcept {
+  core::blocking_section blocking;
+  while (!__atomic_load_n(&b->done, __ATOMIC_ACQUIRE)) (void)futex_wait(&b->done, 0u, no_deadline);
 }
 
 // Puts @work after @pos and wakes the worker. Caller holds worker->lock.
@@ -103,6 +114,21 @@ bool cancel_timer(kthread_worker* worker, kthread_delayed_work* dwork, unsigned 
   *flags = cmwq_spin_lock_irqsave(&worker->lock);
   --dwork->work.canceling;
   return armed;
+}
+
+// Destruction with delayed items still armed (the kernel WARNs and would later touch freed
+// memory): disarms their timers, so nothing fires into the freed worker.
+void disarm_delayed(kthread_worker* worker) noexcept {
+  unsigned long flags = cmwq_spin_lock_irqsave(&worker->lock);
+  if (!list_empty(&worker->delayed_work_list))
+    CMWQ_WARN("kthread_destroy_worker: delayed items still armed; they are cancelled and never run");
+  while (!list_empty(&worker->delayed_work_list)) {
+    kthread_work* work = list_first_entry(&worker->delayed_work_list, struct kthread_work, node);
+    list_del_init(&work->node);
+    (void)cancel_timer(worker, container_of(work, kthread_delayed_work, work), &flags);
+    work->worker = nullptr;  // free to be queued on another worker
+  }
+  spin_unlock_irqrestore(&worker->lock, flags);
 }
 
 bool cancel_sync(kthread_work* work, kthread_delayed_work* dwork) noexcept {
@@ -290,7 +316,7 @@ void kthread_flush_work(struct kthread_work* work) {
   else
     wait = false;  // idle, or still waiting for its timer: nothing to wait for now
   spin_unlock_irqrestore(&worker->lock, flags);
-  if (wait) wait_for_completion(&barrier.done);
+  if (wait) kcompat::wait_barrier(&barrier);
 }
 
 void kthread_flush_worker(struct kthread_worker* worker) {
@@ -301,7 +327,7 @@ void kthread_flush_worker(struct kthread_worker* worker) {
   unsigned long flags = cmwq_spin_lock_irqsave(&worker->lock);
   kcompat::insert_work(worker, &barrier.work, &worker->work_list);
   spin_unlock_irqrestore(&worker->lock, flags);
-  wait_for_completion(&barrier.done);
+  kcompat::wait_barrier(&barrier);
 }
 
 bool kthread_cancel_work_sync(struct kthread_work* work) { return kcompat::cancel_sync(work, nullptr); }
@@ -322,11 +348,15 @@ void kthread_destroy_worker(struct kthread_worker* worker) {
   }
   kthread_flush_worker(worker);
   (void)kthread_stop(worker->task);
-  if (!list_empty(&worker->work_list) || !list_empty(&worker->delayed_work_list))
+  if (!list_empty(&worker->work_list))
     CMWQ_WARN("kthread_destroy_worker: items were queued during the destruction; they never run");
+  kcompat::disarm_delayed(worker);
+  {
+    // Before the delete: a worker allocated at this address afterwards takes it off the list.
+    core::lock_guard guard(kcompat::g_workers_lock);
+    kcompat::g_destroyed.insert(worker);
+  }
   delete worker;
-  core::lock_guard guard(kcompat::g_workers_lock);
-  kcompat::g_destroyed.insert(worker);
 }
 
 }  // extern "C"

@@ -170,14 +170,14 @@ static void test_prepare_to_wait(void)
 
 /* ---- schedule_timeout ended early by wake_up_process ---------------------------------------- */
 
-static long remaining = -1;
+static atomic_long_t remaining = ATOMIC_LONG_INIT(-1);
 static atomic_t timeout_done = ATOMIC_INIT(0);
 
 static int timeout_fn(void *data)
 {
 	(void)data;
 	set_current_state(TASK_INTERRUPTIBLE);
-	remaining = schedule_timeout(msecs_to_jiffies(deadline_ms));
+	atomic_long_set(&remaining, schedule_timeout(msecs_to_jiffies(deadline_ms)));
 	atomic_set(&timeout_done, 1);
 	while (!kthread_should_stop())
 		msleep(1);
@@ -192,7 +192,7 @@ static void test_schedule_timeout_woken(void)
 	msleep(20);
 	wake_up_process(t);
 	CHECK(WAIT_UNTIL(atomic_read(&timeout_done) == 1));
-	CHECK(remaining > 0 && remaining <= deadline_ms); /* woken well before the timeout */
+	CHECK(atomic_long_read(&remaining) > 0 && atomic_long_read(&remaining) <= deadline_ms); /* woken early */
 	CHECK(kthread_stop(t) == 0);
 	/* Outside a kthread the protocol holds too: TASK_RUNNING means schedule_timeout() returns. */
 	CHECK(schedule_timeout(5) == 5);

@@ -176,6 +176,17 @@ static void test_misuse(void)
 	CHECK(!kthread_queue_work(b, &work)); /* belongs to a */
 	CHECK(cmwq_warn_count() == warns + 1);
 	kthread_destroy_worker(b);
+	{
+		struct kthread_worker *c = kthread_create_worker(0, "kw_c");
+		struct kthread_delayed_work armed;
+
+		CHECK(!IS_ERR(c));
+		kthread_init_delayed_work(&armed, plain_fn);
+		CHECK(kthread_queue_delayed_work(c, &armed, msecs_to_jiffies(deadline_ms)));
+		kthread_destroy_worker(c); /* armed: WARNs, disarms it, nothing fires later */
+		CHECK(cmwq_warn_count() == warns + 2);
+		warns++;
+	}
 	kthread_destroy_worker(a);
 	CHECK(!kthread_queue_work(a, &work)); /* destroyed: WARNs, no use after free */
 	CHECK(cmwq_warn_count() == warns + 2);
