@@ -21,6 +21,11 @@
 #include <linux/threads.h>
 #include <linux/timer.h>
 #include <linux/types.h>
+/* What the kernel's <linux/workqueue.h> brings in as well (kernel code relies on it). */
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/cpumask.h>
+#include <linux/list.h>
 
 struct workqueue_struct;
 struct work_struct;
