@@ -26,6 +26,7 @@
 
 #include "context.hpp"
 #include "runtime.hpp"
+#include "sched_events.hpp"
 #include "warn.hpp"
 #include "worker_pool.hpp"
 #include "workqueue.hpp"
@@ -62,7 +63,46 @@ char thread_state(const worker* w) {
   return (p && p[1] == ' ') ? p[2] : 0;
 }
 
-void sample_worker(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQUIRES(pool->lock) {
+// The worker's scheduler events since the last look (perf): a blocking switch-out takes it out
+// of nr_running and hands the CPU on (wq_worker_sleeping() + kick_pool()); the switch-in puts it
+// back (wq_worker_running()). A worker inside a cooperative section was counted out and its pool
+// kicked already: the event changes nothing it can see, and nr_running is derived from the
+// worker's state, so the two never count it twice.
+void observe_sched_events(worker_pool* pool, worker* wk) CMWQ_REQUIRES(pool->lock) {
+  switch (sched_events_state(wk)) {
+    case sched_state::blocked:
+      if (wk->sched_sleeping || !wk->cm_visible()) return;
+      pool->update_worker(wk, [&] { wk->sched_sleeping = true; });
+      if (!wk->sleeping && pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
+      return;
+    case sched_state::running:
+      if (!wk->sched_sleeping) return;
+      pool->update_worker(wk, [&] { wk->sched_sleeping = false; });
+      wk->cpu_baseline_stale = true;  // hog detection restarts after a sleep
+      return;
+    case sched_state::unknown:
+      return;
+  }
+}
+
+// The /proc sampler: a worker busy with one item for observe_after_us whose thread the kernel
+// has asleep is treated as sleeping until the sampler sees it runnable again.
+void observe_proc_state(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQUIRES(pool->lock) {
+  const unsigned observe_ms = tunables().observe_after_us.load(std::memory_order_relaxed) / 1000;
+  if (wk->sleeping || now_ms - wk->first_seen_ms < observe_ms) return;
+  const char st = thread_state(wk);
+  const bool blocked = st == 'S' || st == 'D';
+  if (blocked && !wk->observed_sleeping && wk->cm_visible()) {
+    pool->update_worker(wk, [&] { wk->observed_sleeping = true; });
+    if (pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
+  } else if (!blocked && wk->observed_sleeping) {
+    pool->update_worker(wk, [&] { wk->observed_sleeping = false; });
+    wk->cpu_baseline_stale = true;
+  }
+}
+
+// CPU-time statistics and the CPU-hog rule (5.8), once per tick.
+void account_cpu(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQUIRES(pool->lock) {
   const std::uint64_t cpu_ns = worker_cpu_time_ns(wk);
   if (wk->cpu_baseline_stale) {
     wk->current_at_ns = cpu_ns;
@@ -85,37 +125,45 @@ void sample_worker(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQ
     wk->current_pwq->stat_inc(pwq_stat_cpu_intensive);
     if (pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
   }
-  const unsigned observe_ms = tunables().observe_after_us.load(std::memory_order_relaxed) / 1000;
-  if (wk->sleeping || now_ms - wk->first_seen_ms < observe_ms) return;
-  const char st = thread_state(wk);
-  const bool blocked = st == 'S' || st == 'D';
-  if (blocked && !wk->observed_sleeping) {
-    pool->update_worker(wk, [&] { wk->observed_sleeping = true; });
-    if (pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
-  } else if (!blocked && wk->observed_sleeping) {
-    pool->update_worker(wk, [&] { wk->observed_sleeping = false; });
-    wk->current_at_ns = cpu_ns;
-  }
 }
 
-// One pass over the bound pools. Returns whether any worker was executing an item.
-bool sample_all() CMWQ_NO_TSA {
-  bool busy = false;
+struct pass_result {
+  bool busy = false;   // some bound worker executes an item
+  bool armed = false;  // ... and work waits behind it in its pool: listen to scheduler events
+};
+
+// One pass over the bound pools. Scheduler events are read at every pass; CPU time and /proc
+// state only on a tick (`tick`).
+pass_result sample_all(bool tick) CMWQ_NO_TSA {
+  pass_result r;
   const std::uint64_t now = jiffies_now();
+  const bool proc = cm_observer_active() == cm_observer::proc;
   for (int cpu : online_cpus()) {
     for (int hp = 0; hp < 2; hp++) {
       worker_pool* pool = find_bound_pool(cpu, hp);
       if (!pool) continue;
       lock_guard g(pool->lock);
       if (!pool->nr_busy_items) continue;
-      busy = true;
+      r.busy = true;
       for (list_node* n = pool->workers.next; n != &pool->workers; n = n->next) {
         worker* wk = owner_of<worker>(n);
-        if (wk->current_work) sample_worker(pool, wk, now);
+        if (!wk->current_work) continue;
+        if (wk->ring.base)
+          observe_sched_events(pool, wk);
+        if (!tick) continue;
+        account_cpu(pool, wk, now);
+        if (proc && !wk->ring.base) observe_proc_state(pool, wk, now);
       }
+      r.armed |= !list_empty(&pool->worklist);
     }
   }
-  return busy;
+  return r;
+}
+
+std::uint64_t mono_us() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000ull + static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
 }
 
 void sampler_main() {
@@ -125,7 +173,10 @@ void sampler_main() {
   pthread_setname_np(pthread_self(), "cmwq-cm");
   auto& s = sampler();
   constexpr int linger_ticks = 50;  // stay ticking briefly after the last busy tick
+  constexpr std::uint64_t tick_us = 1000;
   int idle_ticks = 0;
+  bool armed = false;
+  std::uint64_t last_tick = mono_us();
   s.parked.store(false, std::memory_order_relaxed);
   for (;;) {
     if (idle_ticks >= linger_ticks) {
@@ -134,7 +185,7 @@ void sampler_main() {
       // takes, so either that last look sees its item, or the worker sees `parked` (the store
       // above is ordered before our unlock of that pool lock) and asks for a wake-up.
       s.parked.store(true, std::memory_order_relaxed);
-      if (!sample_all()) {
+      if (!sample_all(false).busy) {
         std::unique_lock<std::mutex> g(s.lock);
         s.cv.wait(g, [&] { return s.wake_requested; });
         s.wake_requested = false;
@@ -142,9 +193,14 @@ void sampler_main() {
       s.parked.store(false, std::memory_order_relaxed);
       idle_ticks = 0;
     }
-    timespec ts{0, 1000 * 1000};
-    nanosleep(&ts, nullptr);
-    idle_ticks = sample_all() ? 0 : idle_ticks + 1;
+    // Armed, any worker's switch record wakes us (perf); otherwise only the tick or a poke.
+    sched_watch_wait(armed, 1);
+    const std::uint64_t now = mono_us();
+    const bool tick = now - last_tick >= tick_us;
+    if (tick) last_tick = now;
+    const pass_result r = sample_all(tick);
+    armed = r.armed;
+    if (tick) idle_ticks = r.busy ? 0 : idle_ticks + 1;
   }
 }
 
@@ -178,7 +234,7 @@ void sampler_note_busy() noexcept {
 void blocking_begin() noexcept CMWQ_NO_TSA {
   if (t_block_depth++ != 0) return;
   worker* wk = current_worker();
-  if (!wk || !wk->current_work || wk->rescue_wq) return;
+  if (!wk || !wk->current_work || wk->rescue_wq || !wk->cm_visible()) return;
   worker_pool* pool = wk->pool;
   if (pool->unbound()) return;
   lock_guard g(pool->lock);
