@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -68,21 +69,23 @@ char thread_state(const worker* w) {
 // back (wq_worker_running()). A worker inside a cooperative section was counted out and its pool
 // kicked already: the event changes nothing it can see, and nr_running is derived from the
 // worker's state, so the two never count it twice.
-void observe_sched_events(worker_pool* pool, worker* wk) CMWQ_REQUIRES(pool->lock) {
+// Returns whether the worker was newly found blocked.
+bool observe_sched_events(worker_pool* pool, worker* wk) CMWQ_REQUIRES(pool->lock) {
   switch (sched_events_state(wk)) {
     case sched_state::blocked:
-      if (wk->sched_sleeping || !wk->cm_visible()) return;
+      if (wk->sched_sleeping || !wk->cm_visible()) return false;
       pool->update_worker(wk, [&] { wk->sched_sleeping = true; });
       if (!wk->sleeping && pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
-      return;
+      return true;
     case sched_state::running:
-      if (!wk->sched_sleeping) return;
+      if (!wk->sched_sleeping) return false;
       pool->update_worker(wk, [&] { wk->sched_sleeping = false; });
       wk->cpu_baseline_stale = true;  // hog detection restarts after a sleep
-      return;
+      return false;
     case sched_state::unknown:
-      return;
+      return false;
   }
+  return false;
 }
 
 // The /proc sampler: a worker busy with one item for observe_after_us whose thread the kernel
@@ -130,6 +133,7 @@ void account_cpu(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQUI
 struct pass_result {
   bool busy = false;   // some bound worker executes an item
   bool armed = false;  // ... and work waits behind it in its pool: listen to scheduler events
+  bool blocked = false;  // a scheduler event took a worker out of nr_running in this pass
 };
 
 // One pass over the bound pools. Scheduler events are read at every pass; CPU time and /proc
@@ -148,8 +152,7 @@ pass_result sample_all(bool tick) CMWQ_NO_TSA {
       for (list_node* n = pool->workers.next; n != &pool->workers; n = n->next) {
         worker* wk = owner_of<worker>(n);
         if (!wk->current_work) continue;
-        if (wk->ring.base)
-          observe_sched_events(pool, wk);
+        if (wk->ring.base) r.blocked |= observe_sched_events(pool, wk);
         if (!tick) continue;
         account_cpu(pool, wk, now);
         if (proc && !wk->ring.base) observe_proc_state(pool, wk, now);
@@ -174,6 +177,8 @@ void sampler_main() {
   auto& s = sampler();
   constexpr int linger_ticks = 50;  // stay ticking briefly after the last busy tick
   constexpr std::uint64_t tick_us = 1000;
+  constexpr unsigned min_quiet_us = 50, max_quiet_us = 500;
+  unsigned quiet_us = 0;
   int idle_ticks = 0;
   bool armed = false;
   std::uint64_t last_tick = mono_us();
@@ -194,12 +199,23 @@ void sampler_main() {
       idle_ticks = 0;
     }
     // Armed, any worker's switch record wakes us (perf); otherwise only the tick or a poke.
-    sched_watch_wait(armed, 1);
+    // Records that block nobody (preemptions, switch-ins) back the listening off, doubling a
+    // quiet gap up to max_quiet_us: a busy machine that preempts our workers all the time then
+    // costs at most one pass per gap, while a block after a useful pass is seen at once.
+    if (quiet_us) {
+      timespec ts{0, static_cast<long>(quiet_us) * 1000};
+      nanosleep(&ts, nullptr);
+    }
+    const bool woken = sched_watch_wait(armed, 1);
     const std::uint64_t now = mono_us();
     const bool tick = now - last_tick >= tick_us;
     if (tick) last_tick = now;
     const pass_result r = sample_all(tick);
     armed = r.armed;
+    if (r.blocked || !armed)
+      quiet_us = 0;
+    else if (woken)
+      quiet_us = quiet_us ? std::min(2 * quiet_us, max_quiet_us) : min_quiet_us;
     if (tick) idle_ticks = r.busy ? 0 : idle_ticks + 1;
   }
 }
