@@ -64,28 +64,46 @@ char thread_state(const worker* w) {
   return (p && p[1] == ' ') ? p[2] : 0;
 }
 
+void mark_sched_blocked(worker_pool* pool, worker* wk) CMWQ_REQUIRES(pool->lock) {
+  pool->update_worker(wk, [&] { wk->sched_sleeping = true; });
+  if (!wk->sleeping && pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
+}
+
+// Turns the worker's event on while `want` (it executes an item with work pending behind it) and
+// off otherwise - but never while it is counted asleep, whose switch-in must still be seen. A
+// worker that blocked before its event was on shows no record: /proc tells, once.
+void arm_sched_events(worker_pool* pool, worker* wk, bool want) CMWQ_REQUIRES(pool->lock) {
+  if (want == wk->sched_enabled || (wk->sched_enabled && wk->sched_sleeping)) return;
+  if (!sched_events_enable(wk, want)) return;
+  wk->sched_enabled = want;
+  if (!want || wk->sched_sleeping || !wk->cm_visible()) return;
+  const char st = thread_state(wk);
+  if (st == 'S' || st == 'D') mark_sched_blocked(pool, wk);
+}
+
 // The worker's scheduler events since the last look (perf): a blocking switch-out takes it out
 // of nr_running and hands the CPU on (wq_worker_sleeping() + kick_pool()); the switch-in puts it
 // back (wq_worker_running()). A worker inside a cooperative section was counted out and its pool
 // kicked already: the event changes nothing it can see, and nr_running is derived from the
-// worker's state, so the two never count it twice.
-// Returns whether the worker was newly found blocked.
-bool observe_sched_events(worker_pool* pool, worker* wk) CMWQ_REQUIRES(pool->lock) {
+// worker's state, so the two never count it twice. Returns whether it was newly found blocked.
+bool observe_sched_events(worker_pool* pool, worker* wk, bool want) CMWQ_REQUIRES(pool->lock) {
+  const bool was_sleeping = wk->sched_sleeping;
+  arm_sched_events(pool, wk, want);
+  if (!wk->sched_enabled && !wk->sched_sleeping) return false;
   switch (sched_events_state(wk)) {
     case sched_state::blocked:
-      if (wk->sched_sleeping || !wk->cm_visible()) return false;
-      pool->update_worker(wk, [&] { wk->sched_sleeping = true; });
-      if (!wk->sleeping && pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
-      return true;
+      if (wk->sched_sleeping || !wk->cm_visible()) break;
+      mark_sched_blocked(pool, wk);
+      break;
     case sched_state::running:
-      if (!wk->sched_sleeping) return false;
+      if (!wk->sched_sleeping) break;
       pool->update_worker(wk, [&] { wk->sched_sleeping = false; });
       wk->cpu_baseline_stale = true;  // hog detection restarts after a sleep
-      return false;
+      break;
     case sched_state::unknown:
-      return false;
+      break;
   }
-  return false;
+  return wk->sched_sleeping && !was_sleeping;
 }
 
 // The /proc sampler: a worker busy with one item for observe_after_us whose thread the kernel
@@ -147,17 +165,18 @@ pass_result sample_all(bool tick) CMWQ_NO_TSA {
       worker_pool* pool = find_bound_pool(cpu, hp);
       if (!pool) continue;
       lock_guard g(pool->lock);
-      if (!pool->nr_busy_items) continue;
-      r.busy = true;
+      const bool pending = !list_empty(&pool->worklist);
       for (list_node* n = pool->workers.next; n != &pool->workers; n = n->next) {
         worker* wk = owner_of<worker>(n);
-        if (!wk->current_work) continue;
-        if (wk->ring.base) r.blocked |= observe_sched_events(pool, wk);
-        if (!tick) continue;
+        if (wk->ring.base) r.blocked |= observe_sched_events(pool, wk, pending && wk->current_work);
+        if (!wk->current_work || !tick) continue;
         account_cpu(pool, wk, now);
         if (proc && !wk->ring.base) observe_proc_state(pool, wk, now);
       }
-      r.armed |= !list_empty(&pool->worklist);
+      if (pool->nr_busy_items) {
+        r.busy = true;
+        r.armed |= pending;
+      }
     }
   }
   return r;

@@ -4,13 +4,15 @@
 //
 // Each bound worker opens, on its own thread, a perf software event (PERF_COUNT_SW_DUMMY with
 // context_switch = 1, exclude_kernel = 1: allowed to unprivileged users at perf_event_paranoid 2)
-// and maps a small ring buffer. The kernel writes a PERF_RECORD_SWITCH record at every switch-out
-// and switch-in of that thread; a switch-out without PERF_RECORD_MISC_SWITCH_OUT_PREEMPT means the
-// thread blocked. Recording costs the worker nothing it can see (~0.4 us per record, in the
-// kernel); what costs is waking a watcher, so the manager thread listens to the records only
-// while some pool has work pending behind a running worker ("armed", see concurrency.cpp), and
-// otherwise sleeps on its plain 1 ms tick or without a timeout. The watermark is one byte, so an
-// armed manager wakes at the first record; reading a ring is plain memory reads.
+// and maps a small ring buffer. Enabled, the kernel writes a PERF_RECORD_SWITCH record at every
+// switch-out and switch-in of that thread; a switch-out without PERF_RECORD_MISC_SWITCH_OUT_PREEMPT
+// means the thread blocked. The watermark is one byte, so a watcher in epoll_wait() wakes at the
+// first record - but that wake-up machinery (an irq_work per record) costs ~14 us per switch on
+// these VMs even with nobody waiting, against ~1 us for a record alone (docs/concurrency.md). So
+// events start disabled, and the manager enables a worker's event only while that worker
+// executes an item with work pending behind it in its pool ("armed", concurrency.cpp), and
+// disables it afterwards: a worker with nothing waiting behind it pays nothing. Reading a ring
+// is plain memory reads.
 //
 // The mechanism is chosen once (cm_observer_active()): CMWQ_CM_OBSERVE, else perf when a probe
 // event opens, else proc. A worker whose event cannot be opened later (EMFILE, the fault point
@@ -20,6 +22,7 @@
 #include <linux/perf_event.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -56,6 +59,7 @@ int open_switch_event() noexcept {
   attr.context_switch = 1;
   attr.exclude_kernel = 1;
   attr.exclude_hv = 1;
+  attr.disabled = 1;          // the manager enables it only while work waits behind the worker
   attr.watermark = 1;
   attr.wakeup_watermark = 1;  // bytes: wake a waiting watcher at every record
   return static_cast<int>(syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC));
@@ -195,6 +199,11 @@ sched_state sched_events_state(worker* wk) noexcept {
   }
   __atomic_store_n(&pg->data_tail, head, __ATOMIC_RELEASE);
   return st;
+}
+
+bool sched_events_enable(worker* wk, bool on) noexcept {
+  if (wk->ring.fd < 0) return false;
+  return ioctl(wk->ring.fd, on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0) == 0;
 }
 
 bool sched_watch_wait(bool armed, int timeout_ms) noexcept {

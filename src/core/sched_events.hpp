@@ -38,6 +38,9 @@ void sched_events_detach(worker* self) noexcept;
 
 enum class sched_state : int { unknown, running, blocked };
 
+// Enables (on) or disables the event of `wk` (the manager, pool lock held). Returns success.
+bool sched_events_enable(worker* wk, bool on) noexcept;
+
 // Pool lock of `wk` held (it orders the two consumers of one ring: the worker and the manager).
 void sched_events_skip(worker* wk) noexcept;
 sched_state sched_events_state(worker* wk) noexcept;
