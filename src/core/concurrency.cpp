@@ -1,18 +1,24 @@
 // src/core/concurrency.cpp - the concurrency manager: learning that a bound worker blocks or
 // hogs the CPU, and waking another worker in time (design.md, "Concurrency management in user
-// space"; semantics.md 5.2, 5.8, 5.15).
+// space"; semantics.md 5.2, 5.8, 5.15; docs/concurrency.md has the state machine).
 //
-// Three signals, cheapest first:
+// Four signals, cheapest first:
 //  1. Cooperative: blocking_begin()/blocking_end() wrap every wait the library offers. They are
 //     the kernel's wq_worker_sleeping()/wq_worker_running(): the worker leaves nr_running and
 //     kicks the pool, so a pending item gets another worker at once.
-//  2. Observed: the sampler thread looks at bound workers that have run one item for longer than
-//     observe_after_us (2 ms). Their thread state in /proc/self/task/TID/stat says whether the
-//     kernel has them asleep in a system call cmwq cannot see; such a worker is treated as
-//     sleeping until the sampler sees it running again or the item ends.
-//  3. CPU hogs: the sampler reads each running worker's thread CPU clock; an item that has used
-//     more than cpu_intensive_thresh_us without sleeping becomes CPU-intensive (5.8).
-// The sampler ticks every millisecond while any bound worker runs an item and sleeps without a
+//  2. Scheduler events (CMWQ_CM_OBSERVE=perf, sched_events.cpp): while a pool has work pending
+//     behind a running worker, that worker's context-switch records are on and wake this thread;
+//     a blocking switch-out takes it out of nr_running and kicks the pool, its switch-in puts it
+//     back.
+//  3. Observed (proc, the fallback): bound workers that have run one item for longer than
+//     observe_after_us (2 ms) are looked up in /proc/self/task/TID/stat; one the kernel has
+//     asleep is treated as sleeping until the sampler sees it running again or the item ends.
+//  4. CPU hogs: the tick reads each running worker's thread CPU clock; an item that has used more
+//     than cpu_intensive_thresh_us without sleeping becomes CPU-intensive (5.8).
+// Every signal sets its own bit in the worker and nr_running is recomputed from all of them
+// (worker::counted()), so a sleep seen twice is counted once. A worker without PF_WQ_WORKER
+// (kcompat current->flags) is ignored by all of them, as in the kernel.
+// The manager ticks every millisecond while any bound worker runs an item and sleeps without a
 // timeout otherwise: an idle process pays nothing.
 #include <pthread.h>
 #include <signal.h>
