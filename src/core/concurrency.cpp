@@ -75,12 +75,16 @@ void mark_sched_blocked(worker_pool* pool, worker* wk) CMWQ_REQUIRES(pool->lock)
   if (!wk->sleeping && pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
 }
 
-// Turns the worker's event on while `want` (it executes an item with work pending behind it) and
-// off otherwise - but never while it is counted asleep, whose switch-in must still be seen. A
+// Turns the worker's event on while `want` (it executes an item with work pending behind it),
+// opening it the first time, and off otherwise - but never while it is counted asleep, whose switch-in must still be seen. A
 // worker that blocked before its event was on shows no record: /proc tells, once.
 void arm_sched_events(worker_pool* pool, worker* wk, bool want) CMWQ_REQUIRES(pool->lock) {
   if (want == wk->sched_enabled || (wk->sched_enabled && wk->sched_sleeping)) return;
-  if (!sched_events_enable(wk, want)) return;
+  if (want && wk->ring.fd < 0) {
+    if (!sched_events_open(wk)) return;
+  } else if (!sched_events_enable(wk, want)) {
+    return;
+  }
   wk->sched_enabled = want;
   if (!want || wk->sched_sleeping || !wk->cm_visible()) return;
   const char st = thread_state(wk);
@@ -165,7 +169,8 @@ struct pass_result {
 pass_result sample_all(bool tick) CMWQ_NO_TSA {
   pass_result r;
   const std::uint64_t now = jiffies_now();
-  const bool proc = cm_observer_active() == cm_observer::proc;
+  const cm_observer mode = cm_observer_active();
+  const bool proc = mode == cm_observer::proc, perf = mode == cm_observer::perf;
   for (int cpu : online_cpus()) {
     for (int hp = 0; hp < 2; hp++) {
       worker_pool* pool = find_bound_pool(cpu, hp);
@@ -174,7 +179,7 @@ pass_result sample_all(bool tick) CMWQ_NO_TSA {
       const bool pending = !list_empty(&pool->worklist);
       for (list_node* n = pool->workers.next; n != &pool->workers; n = n->next) {
         worker* wk = owner_of<worker>(n);
-        if (wk->ring.base) r.blocked |= observe_sched_events(pool, wk, pending && wk->current_work);
+        if (wk->ring.base || perf) r.blocked |= observe_sched_events(pool, wk, pending && wk->current_work);
         if (!wk->current_work || !tick) continue;
         account_cpu(pool, wk, now);
         if (proc && !wk->ring.base) observe_proc_state(pool, wk, now);

@@ -2,17 +2,18 @@
 // worker blocked, the moment it happens, whatever the worker called (nanosleep, read, a contended
 // pthread mutex...).
 //
-// Each bound worker opens, on its own thread, a perf software event (PERF_COUNT_SW_DUMMY with
+// A bound worker gets a perf software event (PERF_COUNT_SW_DUMMY with
 // context_switch = 1, exclude_kernel = 1: allowed to unprivileged users at perf_event_paranoid 2)
 // and maps a small ring buffer. Enabled, the kernel writes a PERF_RECORD_SWITCH record at every
 // switch-out and switch-in of that thread; a switch-out without PERF_RECORD_MISC_SWITCH_OUT_PREEMPT
 // means the thread blocked. The watermark is one byte, so a watcher in epoll_wait() wakes at the
 // first record - but that wake-up machinery (an irq_work per record) costs ~14 us per switch on
-// these VMs even with nobody waiting, against ~1 us for a record alone (docs/concurrency.md). So
-// events start disabled, and the manager enables a worker's event only while that worker
-// executes an item with work pending behind it in its pool ("armed", concurrency.cpp), and
-// disables it afterwards: a worker with nothing waiting behind it pays nothing. Reading a ring
-// is plain memory reads.
+// these VMs even with nobody waiting, against ~1 us for a record alone (docs/concurrency.md), and
+// even a disabled event costs every switch of its thread something (W3: +10-15%). So the manager
+// opens a worker's event (for the worker's tid) only the first time that worker executes an item
+// with work pending behind it in its pool ("armed", concurrency.cpp), enables it while that
+// holds and disables it afterwards: a worker that never had work waiting behind it carries no
+// event at all. Reading a ring is plain memory reads.
 //
 // The mechanism is chosen once (cm_observer_active()): CMWQ_CM_OBSERVE, else perf when a probe
 // event opens, else proc. A worker whose event cannot be opened later (EMFILE, the fault point
@@ -46,7 +47,8 @@ constexpr int ring_data_pages = 2;  // 1,024 eight-byte records between two look
 std::atomic<int> g_mode{-1};
 std::atomic<bool> g_fallback_noted{false};  // X: relaxed exchange, one note per process
 
-int open_switch_event() noexcept {
+// Opens the event of thread `tid` (0: the caller), disabled or enabled.
+int open_switch_event(pid_t tid, bool enabled = true) noexcept {
   if (should_fail(fault_point::perf_open)) {
     errno = EACCES;
     return -1;
@@ -59,10 +61,10 @@ int open_switch_event() noexcept {
   attr.context_switch = 1;
   attr.exclude_kernel = 1;
   attr.exclude_hv = 1;
-  attr.disabled = 1;          // the manager enables it only while work waits behind the worker
+  attr.disabled = !enabled;
   attr.watermark = 1;
   attr.wakeup_watermark = 1;  // bytes: wake a waiting watcher at every record
-  return static_cast<int>(syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC));
+  return static_cast<int>(syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC));
 }
 
 void note_fallback(int err) noexcept {
@@ -79,7 +81,7 @@ cm_observer resolve_mode() noexcept {
     if (std::strcmp(v, "perf") != 0)
       CMWQ_WARN("CMWQ_CM_OBSERVE=%s is not one of perf, proc, off; using the default", v);
   }
-  const int fd = open_switch_event();
+  const int fd = open_switch_event(0, false);
   if (fd < 0) {
     note_fallback(errno);
     return cm_observer::proc;
@@ -136,12 +138,13 @@ const char* cm_observer_name(cm_observer o) noexcept {
   return "?";
 }
 
-void sched_events_attach(worker* self) noexcept {
-  if (cm_observer_active() != cm_observer::perf) return;
-  const int fd = open_switch_event();
+bool sched_events_open(worker* wk) noexcept {
+  if (wk->ring.fd >= 0) return true;
+  if (cm_observer_active() != cm_observer::perf) return false;
+  const int fd = open_switch_event(wk->tid);
   if (fd < 0) {
     note_fallback(errno);
-    return;
+    return false;
   }
   const long page = sysconf(_SC_PAGESIZE);
   const std::uint64_t size = static_cast<std::uint64_t>(page) * (1 + ring_data_pages);
@@ -150,15 +153,16 @@ void sched_events_attach(worker* self) noexcept {
     const int err = errno;
     close(fd);
     note_fallback(err);
-    return;
+    return false;
   }
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.fd = fd;
   epoll_ctl(watch().armed, EPOLL_CTL_ADD, fd, &ev);
-  self->ring.fd = fd;
-  self->ring.base = base;
-  self->ring.size = size;
+  wk->ring.fd = fd;
+  wk->ring.base = base;
+  wk->ring.size = size;
+  return true;
 }
 
 void sched_events_detach(worker* self) noexcept {

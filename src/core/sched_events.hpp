@@ -6,7 +6,8 @@
 //       perf where perf_event_open(2) is allowed, else proc. Falls back to proc at run time, with
 //       one note, the first time a worker's event cannot be opened.
 //   sched_ring                  one worker's perf software event and its mapped ring buffer.
-//   sched_events_attach()/detach()  open/close the calling worker's event (bound workers only).
+//   sched_events_open()/detach()  open a worker's event (the manager, on first need) / close it
+//                               (the worker itself, as it exits).
 //   sched_events_skip()         forget a worker's records (it runs now: at item start).
 //   sched_events_state()        the worker's state after its new records: blocked, running or
 //                               unknown (no switch record since the last look).
@@ -27,13 +28,15 @@ cm_observer cm_observer_active() noexcept;
 const char* cm_observer_name(cm_observer o) noexcept;
 
 struct sched_ring {
-  int fd = -1;             // I once started: the event, or -1
-  void* base = nullptr;    // I once started: the mapping (control page + data pages)
-  std::uint64_t size = 0;  // I once started: bytes of the mapping
+  int fd = -1;             // L: the event, or -1 (set once, by the manager)
+  void* base = nullptr;    // L: the mapping (control page + data pages)
+  std::uint64_t size = 0;  // L: bytes of the mapping
 };
 
-// Called by a bound worker's own thread as it starts and as it exits.
-void sched_events_attach(worker* self) noexcept;
+// Opens the event of `wk` (the manager, pool lock held), enabled. False if perf is not the active
+// mechanism or the kernel refused (then the process falls back to proc with one note).
+bool sched_events_open(worker* wk) noexcept;
+// Closes it: called by the worker's own thread as it exits, off every pool list.
 void sched_events_detach(worker* self) noexcept;
 
 enum class sched_state : int { unknown, running, blocked };

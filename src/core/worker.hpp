@@ -70,7 +70,7 @@ struct worker {
   pid_t tid = 0;                     // I once started (the creator waits for it)
   clockid_t cpu_clock = CLOCK_THREAD_CPUTIME_ID;  // I once started
   int stat_fd = -1;                  // I once started: /proc/self/task/TID/stat, or -1
-  sched_ring ring;                   // I once started: scheduler events (bound workers), or none
+  sched_ring ring;                   // L: scheduler events, opened by the manager on first need
   // X: the thread's task flags (kcompat `current->flags`), published with release by the thread
   // itself the first time it asks for `current`; nullptr until then (PF_WQ_WORKER set).
   std::atomic<const unsigned*> task_flags{nullptr};

@@ -289,8 +289,6 @@ void* worker_thread_entry(void* arg) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", wk->tid);
   wk->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
-  const bool observed = !wk->rescue_wq && !wk->pool->unbound();
-  if (observed) sched_events_attach(wk);
   if (wk->nice != 0) set_thread_nice(wk);
   wk->started.store(true, std::memory_order_release);
   if (wk->rescue_wq)
@@ -298,7 +296,7 @@ void* worker_thread_entry(void* arg) {
   else
     worker_main(wk);
   if (wk->stat_fd >= 0) close(wk->stat_fd);
-  if (observed) sched_events_detach(wk);
+  sched_events_detach(wk);  // the manager may have opened scheduler events for it
   event* exited = wk->exit_event;
   delete wk;
   g_workers_exited.fetch_add(1, std::memory_order_relaxed);
