@@ -313,8 +313,8 @@ int cmwq_trace_start(const char *path, size_t capacity);
 void cmwq_trace_stop(void);
 /* Writes the ring now to @path (NULL: the path of cmwq_trace_start). Returns 0 or -errno. */
 int cmwq_trace_write(const char *path);
-/* The thread id of @task, for the calls above that take a task; a program's <linux/sched.h>
- * layer provides it. Without one, only NULL (the calling thread) is understood. */
+/* The thread id of @task (its pid), for the calls above that take a task; NULL means the calling
+ * thread. */
 int cmwq_task_tid(const struct task_struct *task);
 
 CMWQ_EXTERN_C_END
