@@ -28,6 +28,7 @@
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+#include <linux/lockdep.h>
 
 struct mutex {
 	int cmwq_state;           /* 0 unlocked, 1 locked, 2 locked with waiters (futex word) */
