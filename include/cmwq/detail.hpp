@@ -23,6 +23,14 @@ struct raw_work {
   long data;
   raw_list entry;
   void (*func)(::work_struct*);
+  const void* lockdep_key;   // the item's lockdep class (docs/lockdep.md)
+  const char* lockdep_name;
+};
+
+// One lockdep class key per closure type: items built from one lambda expression share a class.
+template <class T>
+struct lockdep_key_of {
+  static inline const char key = 0;
 };
 
 struct raw_timer {
@@ -41,8 +49,8 @@ struct raw_delayed_work {
 };
 
 // Engine entry points used by the inline parts of the C++ API.
-void work_init(raw_work* w, void (*fn)(::work_struct*)) noexcept;
-void delayed_work_init(raw_delayed_work* w, void (*fn)(::work_struct*)) noexcept;
+void work_init(raw_work* w, void (*fn)(::work_struct*), const void* lockdep_key = nullptr) noexcept;
+void delayed_work_init(raw_delayed_work* w, void (*fn)(::work_struct*), const void* lockdep_key = nullptr) noexcept;
 void* spawn_alloc(std::size_t size, std::size_t align) noexcept;  // nullptr on failure
 void spawn_free(void* p, std::size_t size, std::size_t align) noexcept;
 

@@ -24,6 +24,7 @@
 #include <cstdint>
 
 #include "list.hpp"
+#include "lockdep/lockdep.hpp"
 #include "timer_wheel.hpp"
 
 // The C type of work items: work functions are typed on it for the reason given for
@@ -41,6 +42,7 @@ struct work {
   long data;        // X: only through work_data_ref(); see the table above
   list_node entry;  // L: the list of the pwq/pool/worker it is queued on
   work_fn func;     // I: set by work_init(); the engine never writes it afterwards
+  lockdep::map lockdep_map;  // I: the (work_completion) class (semantics.md 7.1), set by work_init()
 };
 
 struct delayed_work {
@@ -74,8 +76,11 @@ inline int color(long d) { return static_cast<int>((d & color_mask) >> color_shi
 
 inline std::atomic_ref<long> work_data_ref(work* w) { return std::atomic_ref<long>(w->data); }
 
-void work_init(work* w, work_fn fn) noexcept;
-void delayed_work_init(delayed_work* dw, work_fn fn, unsigned int timer_flags) noexcept;
+// @key/@name: the item's lockdep class; without a key, the function is the key (all items of one
+// function share a class) and the name is "(work_completion)".
+void work_init(work* w, work_fn fn, const void* key = nullptr, const char* name = nullptr) noexcept;
+void delayed_work_init(delayed_work* dw, work_fn fn, unsigned int timer_flags, const void* key = nullptr,
+                       const char* name = nullptr) noexcept;
 // True if work_init() gave `w` a function. Otherwise warns "<what>: work item ... was never
 // initialised (NULL func)" and returns false: the caller refuses the item (zero-filled memory).
 bool work_initialised(const work* w, const char* what) noexcept;

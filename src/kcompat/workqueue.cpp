@@ -27,6 +27,7 @@ static_assert(sizeof(work_struct) == sizeof(core::work));
 static_assert(offsetof(work_struct, data) == offsetof(core::work, data));
 static_assert(offsetof(work_struct, entry) == offsetof(core::work, entry));
 static_assert(offsetof(work_struct, func) == offsetof(core::work, func));
+static_assert(offsetof(work_struct, lockdep_map) == offsetof(core::work, lockdep_map));
 static_assert(sizeof(timer_list) == sizeof(core::timer));
 static_assert(offsetof(timer_list, expires) == offsetof(core::timer, expires));
 static_assert(offsetof(timer_list, function) == offsetof(core::timer, function));
@@ -70,6 +71,15 @@ void cmwq_init_delayed_work(struct delayed_work* dwork, work_func_t func, unsign
   core::delayed_work_init(DW(dwork), func, timer_flags | TIMER_IRQSAFE);
 }
 
+void cmwq_init_work_key(struct work_struct* work, work_func_t func, const char* name, struct lock_class_key* key) {
+  core::work_init(W(work), func, key, name);
+}
+
+void cmwq_init_delayed_work_key(struct delayed_work* dwork, work_func_t func, unsigned int timer_flags,
+                                const char* name, struct lock_class_key* key) {
+  core::delayed_work_init(DW(dwork), func, timer_flags | TIMER_IRQSAFE, key, name);
+}
+
 void delayed_work_timer_fn(struct timer_list* t) { core::delayed_work_timer_fn(t); }
 
 struct workqueue_struct* alloc_workqueue(const char* fmt, unsigned int flags, int max_active, ...) {
@@ -82,6 +92,19 @@ struct workqueue_struct* alloc_workqueue(const char* fmt, unsigned int flags, in
     name[0] = '\0';
   va_end(ap);
   return WQ(core::alloc_workqueue(name, flags, max_active));
+}
+
+struct workqueue_struct* alloc_workqueue_lockdep_map(const char* fmt, unsigned int flags, int max_active,
+                                                     struct lockdep_map* lockdep_map, ...) {
+  char name[128];
+  va_list ap;
+  va_start(ap, lockdep_map);
+  if (fmt)
+    std::vsnprintf(name, sizeof name, fmt, ap);
+  else
+    name[0] = '\0';
+  va_end(ap);
+  return WQ(core::alloc_workqueue(name, flags, max_active, -1, false, reinterpret_cast<const cmwq::lockdep::map*>(lockdep_map)));
 }
 
 void destroy_workqueue(struct workqueue_struct* wq) { core::destroy_workqueue(H(wq)); }

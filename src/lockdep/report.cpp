@@ -46,10 +46,14 @@ void symbolise(const void* addr, char* buf, std::size_t size) noexcept {
   }
 }
 
+// Prints a backtrace, leaving out the validator's own leading frames.
 void print_trace(void* const* frames, unsigned n) noexcept {
+  bool leading = true;
   for (unsigned i = 0; i < n; ++i) {
     char sym[256];
     symbolise(frames[i], sym, sizeof sym);
+    if (leading && std::strncmp(sym, "cmwq::lockdep::", 15) == 0) continue;
+    leading = false;
     core::log_line("       %s", sym);
   }
 }
