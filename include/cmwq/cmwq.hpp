@@ -16,10 +16,12 @@
 //   wq->enqueue(dev.irq_work);
 //
 // Headers: work.hpp (work, delayed_work), queue.hpp (queue, owned_queue, system queues,
-// blocking_scope, reclaim_scope), builder.hpp (builder), fault.hpp (fault injection for tests).
+// blocking_scope, reclaim_scope), builder.hpp (builder), fault.hpp (fault injection for tests),
+// lockdep.hpp (the lock dependency validator and the mutexes it sees).
 #pragma once
 
 #include <cmwq/builder.hpp>
 #include <cmwq/fault.hpp>
+#include <cmwq/lockdep.hpp>
 #include <cmwq/queue.hpp>
 #include <cmwq/work.hpp>
