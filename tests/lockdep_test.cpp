@@ -8,6 +8,8 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
+#include <cstdlib>
+#include <string>
 #include <thread>
 
 #include "test_support.hpp"
@@ -307,6 +309,20 @@ TEST_F(Lockdep, TooDeepANestingSaysSoOnce) {
   for (int i = 59; i >= 0; --i) lock_map_release(&maps[i]);
   EXPECT_EQ(log.count("BUG: MAX_LOCK_DEPTH too low!"), 1u);
   EXPECT_FALSE(cmwq_lockdep_enabled());
+}
+
+// CMWQ_LOCKDEP=1 turns lockdep on before main(): this binary runs itself with the variable set
+// (and with 0), and the child checks what it finds at start-up.
+TEST(LockdepEnvironment, VariableTurnsItOnBeforeMain) {
+  if (const char* expect = std::getenv("CMWQ_LOCKDEP_EXPECT")) {
+    const bool on = cmwq_lockdep_enabled();
+    std::exit(on == (expect[0] == '1') ? 0 : 3);
+  }
+  const std::string self = "/proc/" + std::to_string(getpid()) + "/exe";
+  const std::string filter = " --gtest_filter=LockdepEnvironment.VariableTurnsItOnBeforeMain >/dev/null 2>&1";
+  EXPECT_EQ(std::system(("CMWQ_LOCKDEP=1 CMWQ_LOCKDEP_EXPECT=1 " + self + filter).c_str()), 0);
+  EXPECT_EQ(std::system(("CMWQ_LOCKDEP=0 CMWQ_LOCKDEP_EXPECT=0 " + self + filter).c_str()), 0);
+  EXPECT_EQ(std::system(("CMWQ_LOCKDEP_EXPECT=0 " + self + filter).c_str()), 0);
 }
 
 }  // namespace

@@ -314,9 +314,11 @@ TEST_F(LockdepWorkqueue, OnStackItemsWithOneKeyShareAClassNamedAfterTheExpressio
   struct work_struct w1, w2;
   INIT_WORK_ONSTACK_KEY(&w1, nop_fn, &key);
   INIT_WORK_ONSTACK_KEY(&w2, nop_fn, &key);
-  EXPECT_EQ(w1.lockdep_map.cmwq_key, &key);
-  EXPECT_EQ(w2.lockdep_map.cmwq_key, &key);
-  EXPECT_STREQ(w1.lockdep_map.cmwq_name, "(work_completion)(&w1)");
+  ASSERT_NE(w1.lockdep_map, nullptr);
+  ASSERT_NE(w2.lockdep_map, nullptr);
+  EXPECT_EQ(w1.lockdep_map->cmwq_key, &key);
+  EXPECT_EQ(w2.lockdep_map->cmwq_key, &key);
+  EXPECT_STREQ(w1.lockdep_map->cmwq_name, "(work_completion)(&w1)");
   destroy_work_on_stack(&w1);
   destroy_work_on_stack(&w2);
 }

@@ -54,7 +54,7 @@ void lockdep_acquire(const void* lock, const void* key, const char* name, unsign
                      std::uintptr_t ip) noexcept;
 void lockdep_release(const void* lock) noexcept;
 bool lockdep_held(const void* lock) noexcept;
-void lockdep_assert_held(const void* lock, const char* name, bool held, const std::source_location& where) noexcept;
+void lockdep_check_held(const void* lock, const char* name, bool held, const std::source_location& where) noexcept;
 inline std::uintptr_t caller_ip() noexcept { return reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)); }
 }  // namespace detail
 
@@ -87,10 +87,10 @@ class annotated_lock {
   }
   // assert_held() / assert_not_held() - WARN when wrong; nothing while lockdep is off.
   void assert_held(std::source_location where = std::source_location::current()) const noexcept {
-    if (detail::lockdep_on()) detail::lockdep_assert_held(&lock_, name_, true, where);
+    if (detail::lockdep_on()) detail::lockdep_check_held(&lock_, name_, true, where);
   }
   void assert_not_held(std::source_location where = std::source_location::current()) const noexcept {
-    if (detail::lockdep_on()) detail::lockdep_assert_held(&lock_, name_, false, where);
+    if (detail::lockdep_on()) detail::lockdep_check_held(&lock_, name_, false, where);
   }
   Lockable& native() noexcept { return lock_; }
 

@@ -43,7 +43,7 @@ void wq_barrier_signal(work* w) noexcept { reinterpret_cast<wq_barrier*>(w)->don
 
 bool work_grab_pending(work* w, bool is_dwork);
 
-void work_init(work* w, work_fn fn, const void* key, const char* name) noexcept {
+void work_init(work* w, work_fn fn, const lockdep::map* map) noexcept {
   // The memory may be uninitialised: only a state word that names a live pwq is trusted.
   const long d = work_data_ref(w).load(std::memory_order_relaxed);
   if ((d & work_data::pending) && (d & work_data::pwq) && pwq_is_live(work_data_pwq(d))) {
@@ -53,7 +53,7 @@ void work_init(work* w, work_fn fn, const void* key, const char* name) noexcept 
   work_data_ref(w).store(0, std::memory_order_relaxed);
   list_init(&w->entry);
   w->func = fn;
-  w->lockdep_map = {key ? key : reinterpret_cast<const void*>(fn), name ? name : "(work_completion)"};
+  w->lockdep_map = map;
 }
 
 namespace {
@@ -69,8 +69,7 @@ bool armed_on_timer(delayed_work* dw) {
 
 }  // namespace
 
-void delayed_work_init(delayed_work* dw, work_fn fn, unsigned int timer_flags, const void* key,
-                       const char* name) noexcept {
+void delayed_work_init(delayed_work* dw, work_fn fn, unsigned int timer_flags, const lockdep::map* map) noexcept {
   // Re-initialising the timer while it is linked in a wheel slot would cut the slot's list: the
   // timers behind it would never fire (lost work). Take it off the wheel first, as work_init()
   // does for an item pending on a queue.
@@ -78,7 +77,7 @@ void delayed_work_init(delayed_work* dw, work_fn fn, unsigned int timer_flags, c
     CMWQ_WARN("INIT_DELAYED_WORK on pending delayed work %p: its armed timer is cancelled", static_cast<void*>(dw));
     work_grab_pending(&dw->w, true);
   }
-  work_init(&dw->w, fn, key, name);
+  work_init(&dw->w, fn, map);
   timer_init(&dw->t, delayed_work_timer_fn, timer_flags);
   dw->wq = 0;
   dw->cpu = 0;
@@ -212,7 +211,7 @@ bool start_flush_work(work* w, wq_barrier* barr, bool running_only, workqueue** 
 // behind any other item of it. The barrier keeps the queue alive until we return.
 void lockdep_flush_work(work* w, workqueue* wq, bool from_cancel, std::uintptr_t ip) CMWQ_NO_TSA {
   if (!lockdep::active()) return;
-  lockdep::touch_map(&w->lockdep_map, w->lockdep_map, ip);
+  lockdep::touch_map(w, work_lockdep_map(w), ip);
   if (from_cancel) return;
   bool single;
   {
@@ -267,14 +266,14 @@ bool flush_work(work* w) noexcept {
   if (!valid_item(w, __func__) || !work_initialised(w, "flush_work")) return false;
   const std::uintptr_t ip = CMWQ_RET_IP();
   if (executing_on_self(w)) {
-    lockdep::touch_map(&w->lockdep_map, w->lockdep_map, ip);  // recursion on the running item's class
+    lockdep::touch_map(w, work_lockdep_map(w), ip);  // recursion on the running item's class
     CMWQ_WARN("flush_work: work item %p flushes itself, which would deadlock; ignored", static_cast<void*>(w));
     return false;
   }
   if (flushes_own_ordered_queue(w)) {
     // What the kernel's lockdep sees before it deadlocks: the item's map, then the queue's,
     // which the flusher holds (possible recursive locking on (wq_completion)<name>).
-    lockdep::touch_map(&w->lockdep_map, w->lockdep_map, ip);
+    lockdep::touch_map(w, work_lockdep_map(w), ip);
     touch_wq_lockdep_map(current_worker()->current_pwq->wq, ip);
     CMWQ_WARN("flush_work: work item %p is pending behind the flusher on its ordered queue, which would deadlock; "
               "ignored", static_cast<void*>(w));

@@ -163,7 +163,7 @@ void process_one_work(worker* self, work* w) CMWQ_NO_TSA {
   {
     // Lockdep (semantics.md 7.2): the queue's map, then a copy of the item's (the function may
     // free the item), held around the call; "at:" names the work function.
-    const lockdep::map work_map = w->lockdep_map;
+    const lockdep::map work_map = work_lockdep_map(w);
     const auto at = reinterpret_cast<std::uintptr_t>(fn);
     lockdep::scoped_map wq_held(&wq->lockdep_map, wq->lockdep_map, at);
     lockdep::scoped_map work_held(&work_map, work_map, at);

@@ -20,7 +20,7 @@ void detail::lockdep_release(const void* lock) noexcept { lockdep::release(lock)
 
 bool detail::lockdep_held(const void* lock) noexcept { return lockdep::is_held(lock); }
 
-void detail::lockdep_assert_held(const void* lock, const char* name, bool held,
+void detail::lockdep_check_held(const void* lock, const char* name, bool held,
                                  const std::source_location& where) noexcept {
   if (held)
     lockdep::assert_held(lock, name, where.file_name(), static_cast<int>(where.line()));

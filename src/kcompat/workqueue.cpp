@@ -71,13 +71,13 @@ void cmwq_init_delayed_work(struct delayed_work* dwork, work_func_t func, unsign
   core::delayed_work_init(DW(dwork), func, timer_flags | TIMER_IRQSAFE);
 }
 
-void cmwq_init_work_key(struct work_struct* work, work_func_t func, const char* name, struct lock_class_key* key) {
-  core::work_init(W(work), func, key, name);
+void cmwq_init_work_map(struct work_struct* work, work_func_t func, const struct lockdep_map* map) {
+  core::work_init(W(work), func, reinterpret_cast<const cmwq::lockdep::map*>(map));
 }
 
-void cmwq_init_delayed_work_key(struct delayed_work* dwork, work_func_t func, unsigned int timer_flags,
-                                const char* name, struct lock_class_key* key) {
-  core::delayed_work_init(DW(dwork), func, timer_flags | TIMER_IRQSAFE, key, name);
+void cmwq_init_delayed_work_map(struct delayed_work* dwork, work_func_t func, unsigned int timer_flags,
+                                const struct lockdep_map* map) {
+  core::delayed_work_init(DW(dwork), func, timer_flags | TIMER_IRQSAFE, reinterpret_cast<const cmwq::lockdep::map*>(map));
 }
 
 void delayed_work_timer_fn(struct timer_list* t) { core::delayed_work_timer_fn(t); }
