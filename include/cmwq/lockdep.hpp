@@ -21,7 +21,6 @@
 #include <cstdint>
 #include <mutex>
 #include <shared_mutex>
-#include <source_location>
 
 extern "C" {
 extern int cmwq_lockdep_on_flag;  // 1 while lockdep is on; relaxed loads only
@@ -54,7 +53,7 @@ void lockdep_acquire(const void* lock, const void* key, const char* name, unsign
                      std::uintptr_t ip) noexcept;
 void lockdep_release(const void* lock) noexcept;
 bool lockdep_held(const void* lock) noexcept;
-void lockdep_check_held(const void* lock, const char* name, bool held, const std::source_location& where) noexcept;
+void lockdep_check_held(const void* lock, const char* name, bool held, const char* file, unsigned line) noexcept;
 inline std::uintptr_t caller_ip() noexcept { return reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)); }
 }  // namespace detail
 
@@ -66,9 +65,11 @@ class annotated_lock {
  public:
   annotated_lock(Lockable& lock, const char* name, const lockdep::lock_class_key& key) noexcept
       : lock_(lock), name_(name), key_(&key), subclass_(0) {}
-  annotated_lock(Lockable& lock, const char* name,
-                 std::source_location site = std::source_location::current()) noexcept
-      : lock_(lock), name_(name), key_(site.file_name()), subclass_(site.line()) {}
+  // The class of the construction site: file and line (__builtin_FILE/LINE, which clang 14 with
+  // libstdc++ 12 offers where the standard's source-location type is missing).
+  annotated_lock(Lockable& lock, const char* name, const char* file = __builtin_FILE(),
+                 unsigned line = __builtin_LINE()) noexcept
+      : lock_(lock), name_(name), key_(file), subclass_(line) {}
 
   // lock() - validated before it may wait, so a deadlock is reported before it happens.
   void lock() {
@@ -86,11 +87,11 @@ class annotated_lock {
     lock_.unlock();
   }
   // assert_held() / assert_not_held() - WARN when wrong; nothing while lockdep is off.
-  void assert_held(std::source_location where = std::source_location::current()) const noexcept {
-    if (detail::lockdep_on()) detail::lockdep_check_held(&lock_, name_, true, where);
+  void assert_held(const char* file = __builtin_FILE(), unsigned line = __builtin_LINE()) const noexcept {
+    if (detail::lockdep_on()) detail::lockdep_check_held(&lock_, name_, true, file, line);
   }
-  void assert_not_held(std::source_location where = std::source_location::current()) const noexcept {
-    if (detail::lockdep_on()) detail::lockdep_check_held(&lock_, name_, false, where);
+  void assert_not_held(const char* file = __builtin_FILE(), unsigned line = __builtin_LINE()) const noexcept {
+    if (detail::lockdep_on()) detail::lockdep_check_held(&lock_, name_, false, file, line);
   }
   Lockable& native() noexcept { return lock_; }
 
@@ -104,8 +105,9 @@ class annotated_lock {
 // mutex - a std::mutex validated by lockdep. Same contract as std::mutex.
 class mutex : public annotated_lock<std::mutex> {
  public:
-  explicit mutex(const char* name = "cmwq::mutex", std::source_location site = std::source_location::current()) noexcept
-      : annotated_lock(m_, name, site) {}
+  explicit mutex(const char* name = "cmwq::mutex", const char* file = __builtin_FILE(),
+                 unsigned line = __builtin_LINE()) noexcept
+      : annotated_lock(m_, name, file, line) {}
   mutex(const char* name, const lockdep::lock_class_key& key) noexcept : annotated_lock(m_, name, key) {}
   mutex(const mutex&) = delete;
   mutex& operator=(const mutex&) = delete;
@@ -118,9 +120,9 @@ class mutex : public annotated_lock<std::mutex> {
 // waits behind a waiting writer), like the kernel's rw_semaphore.
 class shared_mutex : public annotated_lock<std::shared_mutex> {
  public:
-  explicit shared_mutex(const char* name = "cmwq::shared_mutex",
-                        std::source_location site = std::source_location::current()) noexcept
-      : annotated_lock(m_, name, site) {}
+  explicit shared_mutex(const char* name = "cmwq::shared_mutex", const char* file = __builtin_FILE(),
+                        unsigned line = __builtin_LINE()) noexcept
+      : annotated_lock(m_, name, file, line) {}
   shared_mutex(const char* name, const lockdep::lock_class_key& key) noexcept : annotated_lock(m_, name, key) {}
   shared_mutex(const shared_mutex&) = delete;
   shared_mutex& operator=(const shared_mutex&) = delete;

@@ -20,12 +20,12 @@ void detail::lockdep_release(const void* lock) noexcept { lockdep::release(lock)
 
 bool detail::lockdep_held(const void* lock) noexcept { return lockdep::is_held(lock); }
 
-void detail::lockdep_check_held(const void* lock, const char* name, bool held,
-                                 const std::source_location& where) noexcept {
+void detail::lockdep_check_held(const void* lock, const char* name, bool held, const char* file,
+                                 unsigned line) noexcept {
   if (held)
-    lockdep::assert_held(lock, name, where.file_name(), static_cast<int>(where.line()));
+    lockdep::assert_held(lock, name, file, static_cast<int>(line));
   else
-    lockdep::assert_not_held(lock, name, where.file_name(), static_cast<int>(where.line()));
+    lockdep::assert_not_held(lock, name, file, static_cast<int>(line));
 }
 
 }  // namespace cmwq

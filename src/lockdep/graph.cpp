@@ -27,6 +27,7 @@
 namespace cmwq::lockdep::detail {
 
 std::atomic<unsigned> g_graph_epoch{1};  // X: relaxed; a stale cache only costs a graph-lock visit
+std::atomic<bool> g_any_class{false};     // X: relaxed; written and read under the graph lock too
 
 graph& the_graph() noexcept {
   static graph* g = new graph;  // never destroyed: threads may still lock at exit
@@ -187,6 +188,7 @@ std::uint32_t register_class(graph& g, const void* key, unsigned subclass, const
   else if (g.nr_classes < max_classes)
     cls = g.nr_classes++;
   if (!cls) return 0;
+  g_any_class.store(true, std::memory_order_relaxed);
   std::uint32_t i = key_hash(key, subclass);
   while (true) {
     const void* k = g_keys[i].key.load(std::memory_order_relaxed);

@@ -83,6 +83,9 @@ void clear_graph(graph& g) noexcept CMWQ_REQUIRES(g.lock);
 
 // Bumped whenever classes or edges disappear: threads drop their caches of known edges.
 extern std::atomic<unsigned> g_graph_epoch;
+// Set by the first class registration: until then there is nothing to forget (destroying a
+// queue with lockdep never used costs one load).
+extern std::atomic<bool> g_any_class;
 
 // Checks and records prev -> next; reports a cycle (once) instead of recording it.
 void add_dependency(const held_lock& prev, const held_lock& next, const held_lock* held, unsigned depth) noexcept;

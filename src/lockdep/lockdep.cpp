@@ -158,7 +158,9 @@ bool is_held(const void* instance) noexcept {
 }
 
 void unregister_key(const void* key) noexcept {
-  if (!key) return;
+  // A key can only be registered after g_any_class was set, under the graph lock that the
+  // registration and this scan both take; the relaxed early-out only skips "never used".
+  if (!key || !g_any_class.load(std::memory_order_relaxed)) return;
   graph& g = the_graph();
   core::lock_guard guard(g.lock);
   forget_key(g, key);
