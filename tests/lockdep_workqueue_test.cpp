@@ -78,6 +78,15 @@ void init_locker(locker_item* it, struct mutex* lock) {
   init_completion(&it->go);
 }
 
+// Runs the item once (it records (work_completion) -> its lock), then queues it again and waits
+// until that run has started (it then waits for `go`). False if it never started.
+bool first_run_then_running(struct workqueue_struct* wq, locker_item* it) {
+  queue_work(wq, &it->work);
+  flush_work(&it->work);
+  queue_work(wq, &it->work);
+  return wait_for_completion_timeout(&it->started, msecs_to_jiffies(10000)) > 0;
+}
+
 TEST_F(LockdepWorkqueue, MutexHeldAcrossFlushWorkOfAnItemThatTakesIt) {
   struct mutex dev_lock;
   mutex_init(&dev_lock);
@@ -86,11 +95,8 @@ TEST_F(LockdepWorkqueue, MutexHeldAcrossFlushWorkOfAnItemThatTakesIt) {
   locker_item it;
   init_locker(&it, &dev_lock);
   log_capture log;
-  queue_work(wq, &it.work);
-  flush_work(&it.work);  // first run: (work_completion) -> &dev_lock
+  ASSERT_TRUE(first_run_then_running(wq, &it));
   EXPECT_EQ(reports(), 0u);
-  queue_work(wq, &it.work);
-  ASSERT_EQ(wait_for_completion_timeout(&it.started, msecs_to_jiffies(10000)) > 0, true);
   std::thread releaser = release_on_report(&it.go);
   mutex_lock(&dev_lock);
   flush_work(&it.work);  // &dev_lock -> (work_completion): the cycle
@@ -112,10 +118,7 @@ TEST_F(LockdepWorkqueue, MutexHeldAcrossCancelWorkSyncOfARunningItemThatTakesIt)
   locker_item it;
   init_locker(&it, &dev_lock);
   log_capture log;
-  queue_work(wq, &it.work);
-  flush_work(&it.work);
-  queue_work(wq, &it.work);
-  ASSERT_EQ(wait_for_completion_timeout(&it.started, msecs_to_jiffies(10000)) > 0, true);
+  ASSERT_TRUE(first_run_then_running(wq, &it));
   std::thread releaser = release_on_report(&it.go);
   mutex_lock(&dev_lock);
   cancel_work_sync(&it.work);  // waits for the running instance

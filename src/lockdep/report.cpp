@@ -93,12 +93,19 @@ void print_held_locks(graph& g, const held_lock* held, unsigned depth, const cha
 
 const char* lock_verb(mode m) noexcept { return m == mode::exclusive ? "lock" : "rlock"; }
 
-void print_header(const char* rule, const char* title, const char* task) noexcept {
+// The banner, then the lock being taken and the one held (the head of both reports).
+void print_header(graph& g, const char* rule, const char* title, const char* task, const held_lock& prev,
+                  const held_lock& next) noexcept CMWQ_REQUIRES(g.lock) {
   core::log_line("%s", "");
   core::log_line("%s", rule);
   core::log_line("WARNING: %s", title);
   core::log_line("%.*s", static_cast<int>(std::strlen(rule)), "-----------------------------------------------------------");
   core::log_line("%s is trying to acquire lock:", task);
+  print_lock(g, next, "");
+  core::log_line("%s", "");
+  core::log_line("but task is already holding lock:");
+  print_lock(g, prev, "");
+  core::log_line("%s", "");
 }
 
 void finish(graph& g, const held_lock* held, unsigned depth, const char* task) noexcept CMWQ_REQUIRES(g.lock) {
@@ -128,13 +135,8 @@ void report_circular(graph& g, const held_lock& prev, const held_lock& next, con
                      unsigned path_len, const held_lock* held, unsigned depth) noexcept {
   char task[48];
   task_name(task, sizeof task);
-  print_header("======================================================", "possible circular locking dependency detected",
-               task);
-  print_lock(g, next, "");
-  core::log_line("%s", "");
-  core::log_line("but task is already holding lock:");
-  print_lock(g, prev, "");
-  core::log_line("%s", "");
+  print_header(g, "======================================================", "possible circular locking dependency detected",
+               task, prev, next);
   core::log_line("which lock already depends on the new lock.");
   core::log_line("%s", "");
   core::log_line("%s", "");
@@ -179,12 +181,8 @@ void report_recursive(graph& g, const held_lock& prev, const held_lock& next, co
                       unsigned depth) noexcept {
   char task[48];
   task_name(task, sizeof task);
-  print_header("============================================", "possible recursive locking detected", task);
-  print_lock(g, next, "");
-  core::log_line("%s", "");
-  core::log_line("but task is already holding lock:");
-  print_lock(g, prev, "");
-  core::log_line("%s", "");
+  print_header(g, "============================================", "possible recursive locking detected", task, prev,
+               next);
   core::log_line("other info that might help us debug this:");
   core::log_line(" Possible unsafe locking scenario:");
   core::log_line("%s", "");
