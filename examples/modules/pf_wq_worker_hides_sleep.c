@@ -7,9 +7,11 @@
  * sleeps "invisibly": the other items of its CPU wait, as if it were still running. Set again,
  * the next sleep hands the CPU on to another worker.
  *
- * Two items on one CPU of a per-CPU queue: hider clears the flag, sleeps, checks that follower
- * has not run, sets the flag, sleeps again and checks that follower ran meanwhile. A wrong
- * answer is a WARNING (the runner then exits with status 1).
+ * Two items on one CPU of a per-CPU queue: hider clears the flag, queues follower on its own
+ * CPU, sleeps, checks that follower has not run, sets the flag, sleeps again and checks that
+ * follower ran meanwhile. follower is queued only once the flag is clear, because any visible
+ * sleep before that (a lock, a page fault on first use) would rightly let it run. A wrong answer
+ * is a WARNING (the runner then exits with status 1).
  *
  *   ./pf_wq_worker_hides_sleep --report
  */
@@ -43,6 +45,7 @@ static void hider_fn(struct work_struct *work)
 	(void)work;
 	WARN_ON(!(current->flags & PF_WQ_WORKER));
 	current->flags &= ~PF_WQ_WORKER;
+	queue_work_on(raw_smp_processor_id(), wq, &follower);
 	msleep(50);
 	WARN(atomic_read(&follower_ran), "follower ran during a hidden sleep");
 	current->flags |= PF_WQ_WORKER;
@@ -62,7 +65,6 @@ static int __init pf_wq_worker_init(void)
 	INIT_WORK(&hider, hider_fn);
 	INIT_WORK(&follower, follower_fn);
 	queue_work_on(cpu, wq, &hider);
-	queue_work_on(cpu, wq, &follower);
 	flush_workqueue(wq);
 	return 0;
 }
