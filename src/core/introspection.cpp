@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 
+#include "context.hpp"
 #include "runtime.hpp"
 #include "topology.hpp"
 #include "warn.hpp"
@@ -18,6 +19,7 @@ namespace cmwq::core {
 void for_each_workqueue(void (*fn)(workqueue*, void*), void* ctx) noexcept;  // workqueue.cpp
 
 work* current_work() noexcept {
+  if (in_softirq()) return nullptr;  // BH items run in softirq context, not in a kworker
   worker* wk = current_worker();
   return wk ? wk->current_work : nullptr;
 }

@@ -32,6 +32,7 @@ CMWQ_TLS thread_local worker* t_worker = nullptr;
 }
 
 worker* current_worker() noexcept { return t_worker; }
+void set_current_worker(worker* w) noexcept { t_worker = w; }
 
 std::uint64_t worker_cpu_time_ns(const worker* w) noexcept {
   timespec ts{};

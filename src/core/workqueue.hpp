@@ -111,6 +111,7 @@ struct workqueue {
   }
   bool is_unbound() const { return flags.load(std::memory_order_relaxed) & wq_flag::unbound; }
   bool is_ordered() const { return flags.load(std::memory_order_relaxed) & wq_flag::ordered; }
+  bool is_bh() const { return flags.load(std::memory_order_relaxed) & wq_flag::bh; }
   pool_workqueue* pwq_for_cpu(int cpu) const { return cpu_pwqs[static_cast<std::size_t>(cpu)]; }
 };
 
@@ -144,6 +145,8 @@ enum system_queue : int {
   sys_power_efficient,
   sys_freezable_power_efficient,
   sys_dfl_long,
+  sys_bh,
+  sys_bh_highpri,
   sys_nr_plus_one,
 };
 constexpr wq_handle make_handle(std::uint32_t slot, std::uint32_t gen) {

@@ -61,6 +61,9 @@ struct workqueue_struct* system_freezable_wq = WQ(core::system_handle(core::sys_
 struct workqueue_struct* system_power_efficient_wq = WQ(core::system_handle(core::sys_power_efficient));
 struct workqueue_struct* system_freezable_power_efficient_wq =
     WQ(core::system_handle(core::sys_freezable_power_efficient));
+struct workqueue_struct* system_dfl_long_wq = WQ(core::system_handle(core::sys_dfl_long));
+struct workqueue_struct* system_bh_wq = WQ(core::system_handle(core::sys_bh));
+struct workqueue_struct* system_bh_highpri_wq = WQ(core::system_handle(core::sys_bh_highpri));
 
 void cmwq_init_work(struct work_struct* work, work_func_t func) {
   core::work_init(W(work), func);

@@ -201,6 +201,15 @@ extern struct workqueue_struct *system_freezable_wq;
 extern struct workqueue_struct *system_power_efficient_wq;
 /* events_freezable_pwr_efficient: both of the above. */
 extern struct workqueue_struct *system_freezable_power_efficient_wq;
+/* events_dfl_long: unbound, for long-running items that need no particular CPU. */
+extern struct workqueue_struct *system_dfl_long_wq;
+/*
+ * events_bh: WQ_BH. Items run in softirq context (in_softirq() is true) on the CPU that queued
+ * them, one at a time in queueing order, and must not sleep (docs/bh.md). Tasklets run here.
+ */
+extern struct workqueue_struct *system_bh_wq;
+/* events_bh_highpri: WQ_BH | WQ_HIGHPRI; tasklet_hi_schedule() runs tasklets here. */
+extern struct workqueue_struct *system_bh_highpri_wq;
 
 /* ---- cmwq extensions ------------------------------------------------------------------------- */
 
