@@ -105,6 +105,26 @@ void wq_ref::reset() noexcept {
 
 bool workqueue_valid(wq_handle h) noexcept { return static_cast<bool>(wq_ref(h)); }
 
+workqueue* workqueue_of_slot(wq_handle h) noexcept {
+  if ((h & 0xf) != 0x9) return nullptr;
+  const std::uint32_t slot = handle_slot(h);
+  if (slot == 0 || slot >= max_slots) return nullptr;
+  return registry().table[slot].load(std::memory_order_acquire);
+}
+
+std::uint32_t wq_handle_gen(wq_handle h) noexcept { return handle_gen(h); }
+
+void for_each_workqueue_object(void (*fn)(workqueue*)) noexcept {
+  auto& r = registry();
+  std::uint32_t n;
+  {
+    lock_guard g(r.lock);
+    n = r.next_slot;
+  }
+  for (std::uint32_t slot = 1; slot < n; slot++)
+    if (workqueue* wq = r.table[slot].load(std::memory_order_acquire)) fn(wq);
+}
+
 // --- allocation ------------------------------------------------------------------------------
 
 namespace {
@@ -482,6 +502,7 @@ void destroy_workqueue(wq_handle h) noexcept {
     }
   }
 
+  note_destroyed(wq, handle_gen(h));
   wq->generation.fetch_add(1, std::memory_order_seq_cst);  // pairs with wq_ref::wq_ref()
   ref.reset();
   {

@@ -18,6 +18,7 @@
 #define CMWQ_LINUX_WORKQUEUE_H
 
 #include <linux/compiler.h>
+#include <linux/rcupdate.h>
 #include <linux/threads.h>
 #include <linux/timer.h>
 #include <linux/types.h>
@@ -103,6 +104,19 @@ enum {
 
 #define to_delayed_work(w) ((struct delayed_work *)((char *)(w) - offsetof(struct delayed_work, work)))
 
+/*
+ * struct rcu_work - a work item queued only after an RCU grace period (queue_rcu_work()): its
+ * function may free what readers that began before the queueing could still see.
+ */
+struct rcu_work {
+	struct work_struct work;
+	struct rcu_head rcu;
+	struct workqueue_struct *wq; /* the queue it goes to once the grace period is over */
+};
+#define INIT_RCU_WORK(_work, _func) INIT_WORK(&(_work)->work, (_func))
+#define INIT_RCU_WORK_ONSTACK(_work, _func) INIT_WORK_ONSTACK(&(_work)->work, (_func))
+#define to_rcu_work(w) ((struct rcu_work *)((char *)(w) - offsetof(struct rcu_work, work)))
+
 /* PENDING bit: queued, on a timer, or in the queue hand-off. A racy snapshot. */
 #define work_pending(work) ((__atomic_load_n(&(work)->data.counter, __ATOMIC_RELAXED) & 1L) != 0)
 #define delayed_work_pending(w) work_pending(&(w)->work)
@@ -149,6 +163,27 @@ void drain_workqueue(struct workqueue_struct *wq);
 bool flush_work(struct work_struct *work);
 bool flush_delayed_work(struct delayed_work *dwork);
 void flush_scheduled_work(void);
+
+/**
+ * queue_rcu_work - queue @rwork on @wq after a full RCU grace period
+ * @wq: the target queue
+ * @rwork: the item (INIT_RCU_WORK)
+ *
+ * The item is queued, on the CPU where the grace period ended, once every RCU read-side critical
+ * section running at the call has ended. An item that is disabled cannot be queued this way: it
+ * WARNs and returns false.
+ * Context: any; never sleeps.
+ * Return: true if queued; false if @rwork was already pending (it will still run once).
+ */
+bool queue_rcu_work(struct workqueue_struct *wq, struct rcu_work *rwork);
+/**
+ * flush_rcu_work - wait for the grace period of a pending @rwork and then for its function
+ * @rwork: the item
+ *
+ * Context: process context; sleeps.
+ * Return: true if it was pending (queued or waiting for its grace period) or running; else false.
+ */
+bool flush_rcu_work(struct rcu_work *rwork);
 
 bool cancel_work(struct work_struct *work);
 bool cancel_work_sync(struct work_struct *work);
