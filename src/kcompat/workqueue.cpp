@@ -13,6 +13,7 @@
 
 #include <linux/workqueue.h>
 
+#include <cerrno>
 #include <cstdarg>
 #include <cstddef>
 #include <cstdio>
@@ -183,6 +184,27 @@ long work_on_cpu(int cpu, long (*fn)(void*), void* arg) {
   flush_work(&call.work);
   destroy_work_on_stack(&call.work);
   return call.ret;
+}
+
+long work_on_cpu_key(int cpu, long (*fn)(void*), void* arg, struct lock_class_key*) { return work_on_cpu(cpu, fn, arg); }
+
+long work_on_cpu_safe(int cpu, long (*fn)(void*), void* arg) {
+  if (!core::cpu_online(cpu)) return -ENODEV;  // the kernel checks under cpus_read_lock()
+  return work_on_cpu(cpu, fn, arg);
+}
+
+long work_on_cpu_safe_key(int cpu, long (*fn)(void*), void* arg, struct lock_class_key*) {
+  return work_on_cpu_safe(cpu, fn, arg);
+}
+
+int execute_in_process_context(work_func_t fn, struct execute_work* ew) {
+  if (!core::in_interrupt()) {
+    fn(&ew->work);
+    return 0;
+  }
+  INIT_WORK(&ew->work, fn);
+  schedule_work(&ew->work);
+  return 1;
 }
 
 void show_all_workqueues(void) { core::show_all_workqueues(); }

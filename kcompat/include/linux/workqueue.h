@@ -115,6 +115,9 @@ struct rcu_work {
 };
 #define INIT_RCU_WORK(_work, _func) INIT_WORK(&(_work)->work, (_func))
 #define INIT_RCU_WORK_ONSTACK(_work, _func) INIT_WORK_ONSTACK(&(_work)->work, (_func))
+/* from_work - the structure of type *@var that embeds @callback_work as @work_fieldname. */
+#define from_work(var, callback_work, work_fieldname) \
+	((__typeof__(var))((char *)(callback_work) - __builtin_offsetof(__typeof__(*(var)), work_fieldname)))
 #define to_rcu_work(w) ((struct rcu_work *)((char *)(w) - offsetof(struct rcu_work, work)))
 
 /* PENDING bit: queued, on a timer, or in the queue hand-off. A racy snapshot. */
@@ -217,6 +220,46 @@ void thaw_workqueues(void);
 
 int schedule_on_each_cpu(work_func_t func);
 long work_on_cpu(int cpu, long (*fn)(void *), void *arg);
+
+struct lock_class_key;
+/**
+ * work_on_cpu_key - work_on_cpu() with the lockdep key of the caller's work_on_cpu() site
+ * @cpu: the CPU to run @fn on
+ * @fn: called in a kworker bound to @cpu
+ * @arg: its argument
+ * @key: accepted for the kernel's signature; cmwq's lock checks need none
+ *
+ * Context: process context; sleeps until @fn returned.
+ * Return: what @fn returned.
+ */
+long work_on_cpu_key(int cpu, long (*fn)(void *), void *arg, struct lock_class_key *key);
+/**
+ * work_on_cpu_safe - work_on_cpu() that refuses a CPU that is not online
+ * @cpu: the CPU to run @fn on
+ * @fn: called in a kworker bound to @cpu
+ * @arg: its argument
+ *
+ * Context: process context; sleeps until @fn returned.
+ * Return: what @fn returned; -ENODEV, without calling @fn, when @cpu is not one of the process's
+ * CPUs (offline, U2).
+ */
+long work_on_cpu_safe(int cpu, long (*fn)(void *), void *arg);
+long work_on_cpu_safe_key(int cpu, long (*fn)(void *), void *arg, struct lock_class_key *key);
+
+/* struct execute_work - the item execute_in_process_context() uses when it must defer. */
+struct execute_work {
+	struct work_struct work;
+};
+/**
+ * execute_in_process_context - call @fn now if the caller is in process context, else later
+ * @fn: the function; receives &@ew->work
+ * @ew: storage for deferring, valid until @fn ran
+ *
+ * Context: any. In interrupt context (hard IRQ, BH items, tasklets) @fn is queued on
+ * system_wq and runs in a kworker.
+ * Return: 0 if @fn was called synchronously, 1 if it was queued.
+ */
+int execute_in_process_context(work_func_t fn, struct execute_work *ew);
 
 /* ---- system workqueues: created lazily on first use, never destroyed ------------------------ */
 
