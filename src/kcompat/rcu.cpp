@@ -60,6 +60,12 @@ namespace {
 #endif
 #endif
 #ifdef CMWQ_RCU_TSAN
+// liburcu's own memory (the completions rcu_barrier() allocates and its callback thread frees)
+// is handed between its threads through uninstrumented atomics: TSan is told to trust the
+// library's allocations rather than report them. Programs that never call RCU do not link this.
+extern "C" const char* __tsan_default_suppressions() {
+  return "called_from_lib:liburcu-memb.so\ncalled_from_lib:liburcu-common.so\n";
+}
 std::atomic<unsigned long> g_tsan_grace{0};
 void tsan_reader_done() { g_tsan_grace.fetch_add(1, std::memory_order_release); }  // pairs with below
 void tsan_grace_over() { (void)g_tsan_grace.load(std::memory_order_acquire); }
@@ -124,6 +130,7 @@ void synchronize_rcu(void) {
 
 void call_rcu(callback_head* head, void (*func)(callback_head*)) {
   ensure_registered();  // liburcu's call_rcu() wants a registered caller
+  tsan_reader_done();   // what the caller wrote before call_rcu() happens-before the callback
   // Same layout (see the static_asserts): liburcu calls func with the address it was given.
   urcu_memb_call_rcu(reinterpret_cast<urcu_head*>(head), reinterpret_cast<urcu_callback>(func));
 }
