@@ -32,11 +32,15 @@
 #ifndef CMWQ_LINUX_INTERRUPT_H
 #define CMWQ_LINUX_INTERRUPT_H
 
-#include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/irqreturn.h>
 #include <linux/preempt.h>
 #include <linux/types.h>
+/* What the kernel's <linux/interrupt.h> brings in as well (kernel code relies on it). */
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/cpumask.h>
+#include <linux/kernel.h>
 #include <linux/workqueue.h>
 
 struct device;
