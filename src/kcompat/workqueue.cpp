@@ -189,7 +189,8 @@ long work_on_cpu(int cpu, long (*fn)(void*), void* arg) {
 long work_on_cpu_key(int cpu, long (*fn)(void*), void* arg, struct lock_class_key*) { return work_on_cpu(cpu, fn, arg); }
 
 long work_on_cpu_safe(int cpu, long (*fn)(void*), void* arg) {
-  if (!core::cpu_online(cpu)) return -ENODEV;  // the kernel checks under cpus_read_lock()
+  // (parenthesised: <linux/cpumask.h> makes cpu_online a macro)
+  if (!(core::cpu_online)(cpu)) return -ENODEV;  // the kernel checks under cpus_read_lock()
   return work_on_cpu(cpu, fn, arg);
 }
 
