@@ -19,6 +19,10 @@
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+/* What the kernel's <linux/rcupdate.h> brings in as well (kernel code relies on it). */
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/preempt.h>
 
 /* The kernel's callback_head, which it also calls rcu_head (same size and layout as liburcu's). */
 struct callback_head {
