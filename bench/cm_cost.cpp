@@ -1,8 +1,11 @@
-// Measures what concurrency management costs: the cooperative hooks, the sampler thread, and how
-// fast an unannotated block or a CPU hog is noticed.
+// Measures what concurrency management costs: the cooperative hooks, the manager thread, and how
+// fast an unannotated block or a CPU hog is noticed. Run it once per CMWQ_CM_OBSERVE value
+// (perf, proc, off) to compare the mechanisms (docs/concurrency.md).
 #include <cmwq/cmwq.hpp>
 #include <linux/workqueue.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <sched.h>
 #include <time.h>
@@ -28,6 +31,17 @@ static pid_t find_thread(const char* name) {
 }
 static void burn_ms(double ms) { timespec a, b; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a); do clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b); while ((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6 < ms); }
 static double median(std::vector<double> v) { std::sort(v.begin(), v.end()); return v[v.size() / 2]; }
+static double pct(std::vector<double> v, double p) { std::sort(v.begin(), v.end()); return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))]; }
+static void plain_sleep_us(long us) { timespec ts{us / 1000000, (us % 1000000) * 1000}; while (nanosleep(&ts, &ts) != 0) {} }
+// Manager CPU over `ms` while a bound worker burns the CPU, with or without an item pending behind it.
+static void manager_cpu(const cmwq::queue& wq, bool pending, const char* what) {
+  cmwq::work busy([] { burn_ms(2000); });
+  cmwq::work after([] {});
+  wq.enqueue_on(0, busy); if (pending) wq.enqueue_on(0, after); std::this_thread::sleep_for(50ms);
+  pid_t cm = find_thread("cmwq-cm"); double c0 = thread_cpu_ms(cm); double w0 = now_us();
+  busy.flush(); double c1 = thread_cpu_ms(cm); double w1 = now_us(); after.flush();
+  printf("manager thread CPU while one bound worker is busy%s: %.2f%% of one core (%.0f ms over %.0f ms)\n", what, 100.0 * (c1 - c0) / ((w1 - w0) / 1000), c1 - c0, (w1 - w0) / 1000);
+}
 int main() {
   cpu_set_t s; CPU_ZERO(&s); CPU_SET(0, &s); sched_setaffinity(0, sizeof s, &s);
   // 1. hooks outside a worker
@@ -39,23 +53,32 @@ int main() {
   cmwq::work w([&] { const int m = 1'000'000; double a = now_us(); for (int i = 0; i < m; i++) { cmwq::blocking_scope b; } per = (now_us() - a) * 1000 / m; });
   wq->enqueue_on(0, w); w.flush();
   printf("hooks inside a bound worker: %.1f ns per begin+end pair\n", per.load());
-  // 3. sampler cost while a bound worker is busy for 2 s
+  // 3. manager cost while a bound worker is busy for 2 s, without blocking
+  printf("observer: %s\n", cmwq_cm_observe());
   cmwq_set_cpu_intensive_thresh_us(0);
-  cmwq::work busy([] { burn_ms(2000); });
-  wq->enqueue_on(0, busy); std::this_thread::sleep_for(50ms);
-  pid_t cm = find_thread("cmwq-cm"); double c0 = thread_cpu_ms(cm); double w0 = now_us();
-  busy.flush(); double c1 = thread_cpu_ms(cm); double w1 = now_us();
-  printf("sampler thread CPU while one bound worker is busy: %.2f%% of one core (%.0f ms over %.0f ms)\n", 100.0 * (c1 - c0) / ((w1 - w0) / 1000), c1 - c0, (w1 - w0) / 1000);
-  // 4. unannotated blocking noticed after
+  manager_cpu(wq.ref(), false, "");
+  manager_cpu(wq.ref(), true, " with an item pending behind it");
+  // 3b. the cheapest exact thread CPU clock of another thread: clock_gettime vs /proc schedstat
+  {
+    cmwq::work probe([&] {
+      clockid_t c; pthread_getcpuclockid(pthread_self(), &c); timespec ts; const int m = 200000;
+      double a = now_us(); for (int i = 0; i < m; i++) clock_gettime(c, &ts); double ns_clock = (now_us() - a) * 1000 / m;
+      char p[64]; snprintf(p, sizeof p, "/proc/self/task/%ld/schedstat", (long)gettid()); int fd = open(p, O_RDONLY); char b[128];
+      a = now_us(); for (int i = 0; i < m; i++) (void)!pread(fd, b, sizeof b, 0); double ns_stat = (now_us() - a) * 1000 / m; close(fd);
+      printf("thread CPU time read: clock_gettime(thread clock) %.0f ns, pread(schedstat) %.0f ns\n", ns_clock, ns_stat);
+    });
+    wq->enqueue_on(0, probe); probe.flush();
+  }
+  // 4. unannotated blocking: from the nanosleep() call to the start of the item queued behind it
   std::vector<double> lat;
-  for (int r = 0; r < 21; r++) {
-    std::atomic<double> start{0}, second{0};
-    cmwq::work a([&] { start = now_us(); std::this_thread::sleep_for(30ms); });
+  for (int r = 0; r < 201; r++) {
+    std::atomic<double> slept{0}, second{0};
+    cmwq::work a([&] { burn_ms(0.2); slept = now_us(); plain_sleep_us(5000); });
     cmwq::work b([&] { second = now_us(); });
     wq->enqueue_on(0, a); wq->enqueue_on(0, b); b.flush(); a.flush();
-    lat.push_back((second - start) / 1000);
+    lat.push_back(second - slept);
   }
-  printf("unannotated sleep: next item started after %.2f ms (median of 21)\n", median(lat));
+  printf("unannotated sleep -> next item start: p50 %.1f us, p99 %.1f us (201 runs)\n", pct(lat, 0.5), pct(lat, 0.99));
   // 5. CPU hog noticed after (threshold 10 ms)
   cmwq_set_cpu_intensive_thresh_us(10000); lat.clear();
   for (int r = 0; r < 11; r++) {

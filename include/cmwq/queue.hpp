@@ -201,6 +201,13 @@ const void* current_work() noexcept;
 // WARNINGs printed since start.
 unsigned long warn_count() noexcept;
 
+// How concurrency management learns of blocking that no blocking_scope announces: scheduler
+// events (perf_event_open), the /proc sampler, or not at all. Chosen once per process
+// (CMWQ_CM_OBSERVE=perf|proc|off, else perf where allowed, else proc); it turns to proc if a
+// worker's events cannot be opened later. docs/concurrency.md.
+enum class cm_observer { off, proc, perf };
+cm_observer cm_observe() noexcept;
+
 // --- inline template parts ------------------------------------------------------------------------
 
 namespace detail {

@@ -1,24 +1,31 @@
 // src/core/concurrency.cpp - the concurrency manager: learning that a bound worker blocks or
 // hogs the CPU, and waking another worker in time (design.md, "Concurrency management in user
-// space"; semantics.md 5.2, 5.8, 5.15).
+// space"; semantics.md 5.2, 5.8, 5.15; docs/concurrency.md has the state machine).
 //
-// Three signals, cheapest first:
+// Four signals, cheapest first:
 //  1. Cooperative: blocking_begin()/blocking_end() wrap every wait the library offers. They are
 //     the kernel's wq_worker_sleeping()/wq_worker_running(): the worker leaves nr_running and
 //     kicks the pool, so a pending item gets another worker at once.
-//  2. Observed: the sampler thread looks at bound workers that have run one item for longer than
-//     observe_after_us (2 ms). Their thread state in /proc/self/task/TID/stat says whether the
-//     kernel has them asleep in a system call cmwq cannot see; such a worker is treated as
-//     sleeping until the sampler sees it running again or the item ends.
-//  3. CPU hogs: the sampler reads each running worker's thread CPU clock; an item that has used
-//     more than cpu_intensive_thresh_us without sleeping becomes CPU-intensive (5.8).
-// The sampler ticks every millisecond while any bound worker runs an item and sleeps without a
+//  2. Scheduler events (CMWQ_CM_OBSERVE=perf, sched_events.cpp): while a pool has work pending
+//     behind a running worker, that worker's context-switch records are on and wake this thread;
+//     a blocking switch-out takes it out of nr_running and kicks the pool, its switch-in puts it
+//     back.
+//  3. Observed (proc, the fallback): bound workers that have run one item for longer than
+//     observe_after_us (2 ms) are looked up in /proc/self/task/TID/stat; one the kernel has
+//     asleep is treated as sleeping until the sampler sees it running again or the item ends.
+//  4. CPU hogs: the tick reads each running worker's thread CPU clock; an item that has used more
+//     than cpu_intensive_thresh_us without sleeping becomes CPU-intensive (5.8).
+// Every signal sets its own bit in the worker and nr_running is recomputed from all of them
+// (worker::counted()), so a sleep seen twice is counted once. A worker without PF_WQ_WORKER
+// (kcompat current->flags) is ignored by all of them, as in the kernel.
+// The manager ticks every millisecond while any bound worker runs an item and sleeps without a
 // timeout otherwise: an idle process pays nothing.
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -26,6 +33,7 @@
 
 #include "context.hpp"
 #include "runtime.hpp"
+#include "sched_events.hpp"
 #include "warn.hpp"
 #include "worker_pool.hpp"
 #include "workqueue.hpp"
@@ -62,7 +70,70 @@ char thread_state(const worker* w) {
   return (p && p[1] == ' ') ? p[2] : 0;
 }
 
-void sample_worker(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQUIRES(pool->lock) {
+void mark_sched_blocked(worker_pool* pool, worker* wk) CMWQ_REQUIRES(pool->lock) {
+  pool->update_worker(wk, [&] { wk->sched_sleeping = true; });
+  if (!wk->sleeping && pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
+}
+
+// Turns the worker's event on while `want` (it executes an item with work pending behind it),
+// opening it the first time, and off otherwise - but never while it is counted asleep, whose switch-in must still be seen. A
+// worker that blocked before its event was on shows no record: /proc tells, once.
+void arm_sched_events(worker_pool* pool, worker* wk, bool want) CMWQ_REQUIRES(pool->lock) {
+  if (want == wk->sched_enabled || (wk->sched_enabled && wk->sched_sleeping)) return;
+  if (want && wk->ring.fd < 0) {
+    if (!sched_events_open(wk)) return;
+  } else if (!sched_events_enable(wk, want)) {
+    return;
+  }
+  wk->sched_enabled = want;
+  if (!want || wk->sched_sleeping || !wk->cm_visible()) return;
+  const char st = thread_state(wk);
+  if (st == 'S' || st == 'D') mark_sched_blocked(pool, wk);
+}
+
+// The worker's scheduler events since the last look (perf): a blocking switch-out takes it out
+// of nr_running and hands the CPU on (wq_worker_sleeping() + kick_pool()); the switch-in puts it
+// back (wq_worker_running()). A worker inside a cooperative section was counted out and its pool
+// kicked already: the event changes nothing it can see, and nr_running is derived from the
+// worker's state, so the two never count it twice. Returns whether it was newly found blocked.
+bool observe_sched_events(worker_pool* pool, worker* wk, bool want) CMWQ_REQUIRES(pool->lock) {
+  const bool was_sleeping = wk->sched_sleeping;
+  arm_sched_events(pool, wk, want);
+  if (!wk->sched_enabled && !wk->sched_sleeping) return false;
+  switch (sched_events_state(wk)) {
+    case sched_state::blocked:
+      if (wk->sched_sleeping || !wk->cm_visible()) break;
+      mark_sched_blocked(pool, wk);
+      break;
+    case sched_state::running:
+      if (!wk->sched_sleeping) break;
+      pool->update_worker(wk, [&] { wk->sched_sleeping = false; });
+      wk->cpu_baseline_stale = true;  // hog detection restarts after a sleep
+      break;
+    case sched_state::unknown:
+      break;
+  }
+  return wk->sched_sleeping && !was_sleeping;
+}
+
+// The /proc sampler: a worker busy with one item for observe_after_us whose thread the kernel
+// has asleep is treated as sleeping until the sampler sees it runnable again.
+void observe_proc_state(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQUIRES(pool->lock) {
+  const unsigned observe_ms = tunables().observe_after_us.load(std::memory_order_relaxed) / 1000;
+  if (wk->sleeping || now_ms - wk->first_seen_ms < observe_ms) return;
+  const char st = thread_state(wk);
+  const bool blocked = st == 'S' || st == 'D';
+  if (blocked && !wk->observed_sleeping && wk->cm_visible()) {
+    pool->update_worker(wk, [&] { wk->observed_sleeping = true; });
+    if (pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
+  } else if (!blocked && wk->observed_sleeping) {
+    pool->update_worker(wk, [&] { wk->observed_sleeping = false; });
+    wk->cpu_baseline_stale = true;
+  }
+}
+
+// CPU-time statistics and the CPU-hog rule (5.8), once per tick.
+void account_cpu(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQUIRES(pool->lock) {
   const std::uint64_t cpu_ns = worker_cpu_time_ns(wk);
   if (wk->cpu_baseline_stale) {
     wk->current_at_ns = cpu_ns;
@@ -85,37 +156,47 @@ void sample_worker(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQ
     wk->current_pwq->stat_inc(pwq_stat_cpu_intensive);
     if (pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
   }
-  const unsigned observe_ms = tunables().observe_after_us.load(std::memory_order_relaxed) / 1000;
-  if (wk->sleeping || now_ms - wk->first_seen_ms < observe_ms) return;
-  const char st = thread_state(wk);
-  const bool blocked = st == 'S' || st == 'D';
-  if (blocked && !wk->observed_sleeping) {
-    pool->update_worker(wk, [&] { wk->observed_sleeping = true; });
-    if (pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
-  } else if (!blocked && wk->observed_sleeping) {
-    pool->update_worker(wk, [&] { wk->observed_sleeping = false; });
-    wk->current_at_ns = cpu_ns;
-  }
 }
 
-// One pass over the bound pools. Returns whether any worker was executing an item.
-bool sample_all() CMWQ_NO_TSA {
-  bool busy = false;
+struct pass_result {
+  bool busy = false;   // some bound worker executes an item
+  bool armed = false;  // ... and work waits behind it in its pool: listen to scheduler events
+  bool blocked = false;  // a scheduler event took a worker out of nr_running in this pass
+};
+
+// One pass over the bound pools. Scheduler events are read at every pass; CPU time and /proc
+// state only on a tick (`tick`).
+pass_result sample_all(bool tick) CMWQ_NO_TSA {
+  pass_result r;
   const std::uint64_t now = jiffies_now();
+  const cm_observer mode = cm_observer_active();
+  const bool proc = mode == cm_observer::proc, perf = mode == cm_observer::perf;
   for (int cpu : online_cpus()) {
     for (int hp = 0; hp < 2; hp++) {
       worker_pool* pool = find_bound_pool(cpu, hp);
       if (!pool) continue;
       lock_guard g(pool->lock);
-      if (!pool->nr_busy_items) continue;
-      busy = true;
+      const bool pending = !list_empty(&pool->worklist);
       for (list_node* n = pool->workers.next; n != &pool->workers; n = n->next) {
         worker* wk = owner_of<worker>(n);
-        if (wk->current_work) sample_worker(pool, wk, now);
+        if (wk->ring.base || perf) r.blocked |= observe_sched_events(pool, wk, pending && wk->current_work);
+        if (!wk->current_work || !tick) continue;
+        account_cpu(pool, wk, now);
+        if (proc && !wk->ring.base) observe_proc_state(pool, wk, now);
+      }
+      if (pool->nr_busy_items) {
+        r.busy = true;
+        r.armed |= pending;
       }
     }
   }
-  return busy;
+  return r;
+}
+
+std::uint64_t mono_us() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000ull + static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
 }
 
 void sampler_main() {
@@ -125,7 +206,12 @@ void sampler_main() {
   pthread_setname_np(pthread_self(), "cmwq-cm");
   auto& s = sampler();
   constexpr int linger_ticks = 50;  // stay ticking briefly after the last busy tick
+  constexpr std::uint64_t tick_us = 1000;
+  constexpr unsigned min_quiet_us = 50, max_quiet_us = 500;
+  unsigned quiet_us = 0;
   int idle_ticks = 0;
+  bool armed = false;
+  std::uint64_t last_tick = mono_us();
   s.parked.store(false, std::memory_order_relaxed);
   for (;;) {
     if (idle_ticks >= linger_ticks) {
@@ -134,7 +220,7 @@ void sampler_main() {
       // takes, so either that last look sees its item, or the worker sees `parked` (the store
       // above is ordered before our unlock of that pool lock) and asks for a wake-up.
       s.parked.store(true, std::memory_order_relaxed);
-      if (!sample_all()) {
+      if (!sample_all(false).busy) {
         std::unique_lock<std::mutex> g(s.lock);
         s.cv.wait(g, [&] { return s.wake_requested; });
         s.wake_requested = false;
@@ -142,9 +228,25 @@ void sampler_main() {
       s.parked.store(false, std::memory_order_relaxed);
       idle_ticks = 0;
     }
-    timespec ts{0, 1000 * 1000};
-    nanosleep(&ts, nullptr);
-    idle_ticks = sample_all() ? 0 : idle_ticks + 1;
+    // Armed, any worker's switch record wakes us (perf); otherwise only the tick or a poke.
+    // Records that block nobody (preemptions, switch-ins) back the listening off, doubling a
+    // quiet gap up to max_quiet_us: a busy machine that preempts our workers all the time then
+    // costs at most one pass per gap, while a block after a useful pass is seen at once.
+    if (quiet_us) {
+      timespec ts{0, static_cast<long>(quiet_us) * 1000};
+      nanosleep(&ts, nullptr);
+    }
+    const bool woken = sched_watch_wait(armed, 1);
+    const std::uint64_t now = mono_us();
+    const bool tick = now - last_tick >= tick_us;
+    if (tick) last_tick = now;
+    const pass_result r = sample_all(tick);
+    armed = r.armed;
+    if (r.blocked || !armed)
+      quiet_us = 0;
+    else if (woken)
+      quiet_us = quiet_us ? std::min(2 * quiet_us, max_quiet_us) : min_quiet_us;
+    if (tick) idle_ticks = r.busy ? 0 : idle_ticks + 1;
   }
 }
 
@@ -178,7 +280,7 @@ void sampler_note_busy() noexcept {
 void blocking_begin() noexcept CMWQ_NO_TSA {
   if (t_block_depth++ != 0) return;
   worker* wk = current_worker();
-  if (!wk || !wk->current_work || wk->rescue_wq) return;
+  if (!wk || !wk->current_work || wk->rescue_wq || !wk->cm_visible()) return;
   worker_pool* pool = wk->pool;
   if (pool->unbound()) return;
   lock_guard g(pool->lock);

@@ -32,6 +32,7 @@ constexpr std::uint32_t ppm_all = 1'000'000;
 
 const char* const point_names[nr_fault_points] = {
     "worker_create", "wq_alloc", "spawn_alloc", "devres", "slab", "timer_stall", "spurious_wakeup", "signal",
+    "perf_open",
 };
 
 struct point_state {

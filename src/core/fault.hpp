@@ -36,6 +36,7 @@ enum class fault_point : unsigned {
   timer_stall,      // the timer thread stalls for delay_us before it handles expiries or a callback
   spurious_wakeup,  // futex_wait() returns at once, as if woken
   signal,           // every period_us, signals threads of the process: their waits see EINTR
+  perf_open,        // perf_event_open() of a worker's scheduler events is refused (EACCES)
   nr,
 };
 

@@ -35,6 +35,10 @@ CMWQ_TLS thread_local worker* t_worker = nullptr;
 worker* current_worker() noexcept { return t_worker; }
 void set_current_worker(worker* w) noexcept { t_worker = w; }
 
+void publish_task_flags(const unsigned* flags) noexcept {
+  if (t_worker) t_worker->task_flags.store(flags, std::memory_order_release);  // pairs: cm_visible()
+}
+
 std::uint64_t worker_cpu_time_ns(const worker* w) noexcept {
   timespec ts{};
   if (clock_gettime(w->cpu_clock, &ts) != 0) return 0;
@@ -156,6 +160,7 @@ void process_one_work(worker* self, work* w) CMWQ_NO_TSA {
   if (!pool->unbound()) {
     pool->nr_busy_items++;
     self->cpu_baseline_stale = true;  // the sampler reads the thread CPU clock at its next tick
+    sched_events_skip(self);          // it runs now: older switch records say nothing
     sampler_note_busy();
   }
   pool->lock.unlock();
@@ -177,6 +182,7 @@ void process_one_work(worker* self, work* w) CMWQ_NO_TSA {
   pool->update_worker(self, [&] {
     self->flags &= ~worker_flag::cpu_intensive;
     self->observed_sleeping = false;
+    self->sched_sleeping = false;
   });
   pool->hash_del(self);
   self->current_work = nullptr;

@@ -14,6 +14,7 @@
 #include "event.hpp"
 #include "guards.hpp"
 #include "list.hpp"
+#include "sched_events.hpp"
 #include "work.hpp"
 
 namespace cmwq::core {
@@ -33,6 +34,8 @@ inline constexpr unsigned rebound = 1u << 8;
 inline constexpr unsigned not_running = prep | cpu_intensive | unbound | rebound;
 }  // namespace worker_flag
 
+// The kernel's PF_WQ_WORKER bit in task flags (linux/sched.h has the same value).
+inline constexpr unsigned pf_wq_worker = 0x00000020;
 inline constexpr int worker_desc_len = 32;
 
 struct worker {
@@ -56,6 +59,8 @@ struct worker {
   unsigned flags = 0;                // L: worker_flag bits
   bool sleeping = false;             // L: inside a cooperative blocking section
   bool observed_sleeping = false;    // L: the sampler saw the thread blocked in the kernel
+  bool sched_sleeping = false;       // L: its last scheduler event was a blocking switch-out
+  bool sched_enabled = false;        // L: its event is enabled (the manager's choice)
   unsigned long last_active = 0;     // L: jiffies when it last went idle
 
   worker_pool* pool = nullptr;       // W for rescuers (which move between pools), else I
@@ -65,6 +70,10 @@ struct worker {
   pid_t tid = 0;                     // I once started (the creator waits for it)
   clockid_t cpu_clock = CLOCK_THREAD_CPUTIME_ID;  // I once started
   int stat_fd = -1;                  // I once started: /proc/self/task/TID/stat, or -1
+  sched_ring ring;                   // L: scheduler events, opened by the manager on first need
+  // X: the thread's task flags (kcompat `current->flags`), published with release by the thread
+  // itself the first time it asks for `current`; nullptr until then (PF_WQ_WORKER set).
+  std::atomic<const unsigned*> task_flags{nullptr};
   int nice = 0;                      // I: the nice level actually obtained
   char name[48] = {};                // I: kworker/... id
   char desc[worker_desc_len] = {};   // L (written by the worker): set_worker_desc() text
@@ -76,9 +85,19 @@ struct worker {
   std::atomic<bool> started{false};  // X: release by the thread once tid etc. are set; acquire by creator
 
   bool counted() const {
-    return !(flags & (worker_flag::not_running | worker_flag::idle)) && !sleeping && !observed_sleeping;
+    return !(flags & (worker_flag::not_running | worker_flag::idle)) && !sleeping && !observed_sleeping &&
+           !sched_sleeping;
+  }
+  // Whether concurrency management sees its blocks: PF_WQ_WORKER is set (the kernel's
+  // wq_worker_sleeping() ignores a task without it).
+  bool cm_visible() const noexcept {
+    const unsigned* f = task_flags.load(std::memory_order_acquire);  // pairs: publish_task_flags()
+    return !f || (__atomic_load_n(f, __ATOMIC_RELAXED) & pf_wq_worker);  // X: C's _Atomic flags
   }
 };
+
+// Called by a worker thread for itself: where its task flags live from now on.
+void publish_task_flags(const unsigned* flags) noexcept;
 
 // The worker the calling thread is, or nullptr.
 worker* current_worker() noexcept;

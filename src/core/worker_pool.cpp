@@ -130,7 +130,13 @@ bool worker_pool::too_many_workers() const {
 
 bool worker_pool::kick() {
   lock.assert_held();
-  if (!need_more_worker() || list_empty(&idle_list)) return false;
+  if (!need_more_worker()) {
+    // Work waits behind a running worker: the manager listens to scheduler events from now on,
+    // so that worker blocking hands the CPU on at once (sched_events.cpp).
+    if (nr_running > 0 && !list_empty(&worklist)) sched_watch_poke();
+    return false;
+  }
+  if (list_empty(&idle_list)) return false;
   worker* wk = owner_of<worker>(idle_list.next);
   wk->wake.unpark();
   return true;
@@ -298,6 +304,7 @@ void* worker_thread_entry(void* arg) {
   else
     worker_main(wk);
   if (wk->stat_fd >= 0) close(wk->stat_fd);
+  sched_events_detach(wk);  // the manager may have opened scheduler events for it
   event* exited = wk->exit_event;
   delete wk;
   g_workers_exited.fetch_add(1, std::memory_order_relaxed);

@@ -9,6 +9,7 @@
 
 #include "core/context.hpp"
 #include "core/fault.hpp"
+#include "core/sched_events.hpp"
 #include "core/topology.hpp"
 #include "core/warn.hpp"
 #include "core/work.hpp"
@@ -123,5 +124,14 @@ reclaim_scope::~reclaim_scope() { core::memalloc_restore(outer_); }
 
 const void* current_work() noexcept { return core::current_work(); }
 unsigned long warn_count() noexcept { return core::warn_count(); }
+
+cm_observer cm_observe() noexcept {
+  switch (core::cm_observer_active()) {
+    case core::cm_observer::perf: return cm_observer::perf;
+    case core::cm_observer::proc: return cm_observer::proc;
+    case core::cm_observer::off: break;
+  }
+  return cm_observer::off;
+}
 
 }  // namespace cmwq

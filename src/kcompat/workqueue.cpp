@@ -5,6 +5,7 @@
 // (flush_workqueue, work_pending) that must not rewrite the engine's declarations.
 #include "core/context.hpp"
 #include "core/runtime.hpp"
+#include "core/sched_events.hpp"
 #include "core/timer_wheel.hpp"
 #include "core/warn.hpp"
 #include "core/work.hpp"
@@ -219,6 +220,7 @@ void cmwq_set_log_hook(void (*hook)(const char* line, void* ctx), void* ctx) { c
 void cmwq_set_power_efficient(bool on) { core::tunables().power_efficient = on; }
 void cmwq_set_cpu_intensive_thresh_us(unsigned long usecs) { core::tunables().cpu_intensive_thresh_us = usecs; }
 void cmwq_set_timeout_scale_permille(unsigned int permille) { core::tunables().timeout_scale_permille = permille; }
+const char* cmwq_cm_observe(void) { return core::cm_observer_name(core::cm_observer_active()); }
 size_t cmwq_live_workqueues(void) { return core::live_workqueues(); }
 
 int cmwq_workqueue_stats(struct workqueue_struct* wq, struct cmwq_wq_stats* out) {

@@ -17,6 +17,7 @@
  *   timer_stall      the timer thread stalls for delay_us before expiries and before a callback
  *   spurious_wakeup  every kind of wait returns from its sleep without being woken
  *   signal           every period_us, SIGURG goes to each thread of the process (waits see EINTR)
+ *   perf_open        perf_event_open() of workers' scheduler events is refused (falls back to /proc)
  *
  * A spec is a list of items separated by commas, semicolons or blanks: "off" (every point off)
  * or "point[:key=value]...", keys probability (percent, fractions allowed; default 100),

@@ -110,4 +110,46 @@ CMWQ_EXTERN_C_END
 #define signal_pending(p) 0
 #define fatal_signal_pending(p) 0
 
+/* ---- current and struct task_struct (issue 10) -------------------------------------------- */
+#include <sys/types.h>
+
+#define TASK_COMM_LEN 16
+/* The task is a workqueue worker: concurrency management sees its sleeps (as in the kernel). */
+#define PF_WQ_WORKER 0x00000020
+
+/*
+ * struct task_struct - the calling thread as the kernel would see it
+ * @pid: the thread id (gettid())
+ * @comm: the thread name (a worker's is kworker/...), truncated to TASK_COMM_LEN - 1
+ * @flags: PF_* bits. Workers start with PF_WQ_WORKER; a worker that clears it is invisible to
+ *	concurrency management (its blocking wakes no other worker) until it sets it again. The
+ *	manager thread reads the field, so it is _Atomic in C (`current->flags &= ~PF_WQ_WORKER` is
+ *	an atomic operation there); C++, which has no _Atomic, sees a plain unsigned int of the same
+ *	layout and changes it with __atomic builtins (__atomic_fetch_and(&t->flags, ...)).
+ */
+struct task_struct {
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+#ifdef __cplusplus
+	unsigned int flags;
+#else
+	_Atomic unsigned int flags;
+#endif
+};
+
+CMWQ_EXTERN_C_BEGIN
+/*
+ * get_current - the calling thread's task
+ * Context: any thread; the task lives as long as the thread.
+ * Return: the task (never NULL). C code reads it as `current`.
+ */
+struct task_struct *get_current(void);
+CMWQ_EXTERN_C_END
+
+/* C only: C++ headers use `current` as an identifier (std::reverse_iterator); C++ calls get_current(). */
+#ifndef __cplusplus
+#define current get_current()
+#endif
+/* ---- end of current and struct task_struct --------------------------------------------------- */
+
 #endif /* CMWQ_LINUX_SCHED_H */

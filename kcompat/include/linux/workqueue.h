@@ -334,6 +334,13 @@ void cmwq_set_power_efficient(bool on);
 void cmwq_set_cpu_intensive_thresh_us(unsigned long usecs);
 /* Scale for IDLE_WORKER_TIMEOUT, MAYDAY_*, CREATE_COOLDOWN: 1000 = kernel values; tests use less. */
 void cmwq_set_timeout_scale_permille(unsigned int permille);
+/*
+ * cmwq_cm_observe - how concurrency management learns of blocking it was not told about
+ * Chosen once per process (CMWQ_CM_OBSERVE=perf|proc|off, else perf where perf_event_open() is
+ * allowed, else proc); turns to "proc" if a worker's scheduler events cannot be opened later.
+ * Return: "perf" (scheduler events), "proc" (the /proc sampler) or "off".
+ */
+const char *cmwq_cm_observe(void);
 
 struct cmwq_wq_stats {
 	unsigned long long started, completed, cpu_time_us, cpu_intensive, cm_wakeup, repatriated, mayday, rescued;
