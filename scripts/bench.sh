@@ -7,7 +7,8 @@
 #    libuv1-dev; gnuplot-nox for the plots; libbenchmark-dev, cmake, ninja, g++, pkg-config),
 # 2. configures and builds build-bench/ (Release, -DCMWQ_BUILD_BENCH=ON),
 # 3. runs build-bench/bench/cmwq_compare (every workload, every peer, --reps repetitions, medians)
-#    and build-bench/bench/cmwq_micro_bench (Google Benchmark, JSON into the results directory),
+#    and build-bench/bench/cmwq_micro_bench and cmwq_lockdep_bench (Google Benchmark, JSON into the
+#    results directory; lockdep's cost off and on),
 # 4. draws docs/img/bench-*.png with gnuplot and rewrites the part of docs/benchmarks.md between
 #    the BEGIN/END GENERATED markers (machine, command, tables, micro-benchmarks).
 #
@@ -51,7 +52,7 @@ fi
 # --- 2. build ----------------------------------------------------------------------------------
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMWQ_BUILD_BENCH=ON \
   -DCMWQ_BUILD_TESTS=OFF -DCMWQ_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build build-bench --target cmwq_compare cmwq_micro_bench
+cmake --build build-bench --target cmwq_compare cmwq_micro_bench cmwq_lockdep_bench
 
 # --- 3. run --------------------------------------------------------------------------------------
 out=build-bench/results
@@ -65,6 +66,10 @@ if [ $micro -eq 1 ]; then
   build-bench/bench/cmwq_micro_bench --benchmark_min_time=$min_time --benchmark_repetitions=3 \
     --benchmark_report_aggregates_only=true --benchmark_out="$out/micro.json" --benchmark_out_format=json \
     --benchmark_format=console 2>/dev/null | tee "$out/micro.txt"
+  # lockdep off (/0) and on (/1): docs/lockdep.md.
+  build-bench/bench/cmwq_lockdep_bench --benchmark_min_time=$min_time --benchmark_repetitions=3 \
+    --benchmark_report_aggregates_only=true --benchmark_out="$out/lockdep.json" --benchmark_out_format=json \
+    --benchmark_format=console 2>/dev/null | tee "$out/lockdep.txt"
 fi
 elapsed=$(( $(date +%s) - start ))
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)

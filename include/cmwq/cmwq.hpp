@@ -17,11 +17,13 @@
 //
 // Headers: work.hpp (work, delayed_work), observe.hpp (statistics, dumps, watchdog),
 // queue.hpp (queue, owned_queue, system queues,
-// blocking_scope, reclaim_scope), builder.hpp (builder), fault.hpp (fault injection for tests).
+// blocking_scope, reclaim_scope), builder.hpp (builder), fault.hpp (fault injection for tests),
+// lockdep.hpp (the lock dependency validator and the mutexes it sees).
 #pragma once
 
 #include <cmwq/builder.hpp>
 #include <cmwq/fault.hpp>
+#include <cmwq/lockdep.hpp>
 #include <cmwq/observe.hpp>
 #include <cmwq/queue.hpp>
 #include <cmwq/work.hpp>

@@ -23,6 +23,18 @@ struct raw_work {
   long data;
   raw_list entry;
   void (*func)(::work_struct*);
+  const void* lockdep_class;  // the item's lockdep class descriptor (docs/lockdep.md)
+};
+
+// One lockdep class per closure type: items built from one lambda expression share a class.
+struct raw_lockdep_class {
+  const void* key;
+  const char* name;
+};
+template <class T>
+struct lockdep_class_of {
+  static inline const char key = 0;
+  static inline const raw_lockdep_class cls{&key, "(work_completion)cmwq::work"};
 };
 
 struct raw_timer {
@@ -41,8 +53,8 @@ struct raw_delayed_work {
 };
 
 // Engine entry points used by the inline parts of the C++ API.
-void work_init(raw_work* w, void (*fn)(::work_struct*)) noexcept;
-void delayed_work_init(raw_delayed_work* w, void (*fn)(::work_struct*)) noexcept;
+void work_init(raw_work* w, void (*fn)(::work_struct*), const raw_lockdep_class* cls = nullptr) noexcept;
+void delayed_work_init(raw_delayed_work* w, void (*fn)(::work_struct*), const raw_lockdep_class* cls = nullptr) noexcept;
 void* spawn_alloc(std::size_t size, std::size_t align) noexcept;  // nullptr on failure
 void spawn_free(void* p, std::size_t size, std::size_t align) noexcept;
 

@@ -230,7 +230,7 @@ std::error_code queue::try_spawn(F&& fn) const noexcept {
   void* mem = detail::spawn_alloc(sizeof(node), alignof(node));
   if (!mem) return std::make_error_code(std::errc::not_enough_memory);
   auto* n = new (mem) node{{}, std::forward<F>(fn)};
-  detail::work_init(&n->raw, &node::run);
+  detail::work_init(&n->raw, &node::run, &detail::lockdep_class_of<std::decay_t<F>>::cls);
   if (!spawn_raw(&n->raw)) {
     n->~node();
     detail::spawn_free(mem, sizeof(node), alignof(node));

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <chrono>
+#include <type_traits>
 #include <utility>
 
 #include <cmwq/detail.hpp>
@@ -37,7 +38,7 @@ class work {
   // work::work() - an idle item that runs `fn` each time it is queued. Never blocks.
   template <class F>
   explicit work(F&& fn) : fn_(std::forward<F>(fn)) {
-    detail::work_init(&node_.raw, &trampoline);
+    detail::work_init(&node_.raw, &trampoline, &detail::lockdep_class_of<std::decay_t<F>>::cls);
   }
   // work::~work() - cancel_sync(): no instance is pending or running afterwards.
   ~work();
@@ -81,7 +82,7 @@ class delayed_work {
  public:
   template <class F>
   explicit delayed_work(F&& fn) : fn_(std::forward<F>(fn)) {
-    detail::delayed_work_init(&node_.raw, &trampoline);
+    detail::delayed_work_init(&node_.raw, &trampoline, &detail::lockdep_class_of<std::decay_t<F>>::cls);
   }
   // delayed_work::~delayed_work() - cancel_sync(): timer deleted, nothing pending or running.
   ~delayed_work();

@@ -84,6 +84,8 @@ void check_flush_dependency(const workqueue* target, work_fn target_func) noexce
 }
 
 void flush_wq(workqueue* wq) CMWQ_NO_TSA {
+  // Waits for every item of the queue: lockdep learns it even when the queue is empty (7.2).
+  touch_wq_lockdep_map(wq, CMWQ_RET_IP());
   blocking_section blocking;
   unique_lock fl(wq->flush_mutex);
   while (next_color(wq->work_color) == wq->flush_color) wq->flush_cv.wait(fl);
@@ -135,6 +137,7 @@ void flush_workqueue(wq_handle h) noexcept {
     CMWQ_WARN("flush_workqueue: invalid or destroyed workqueue");
     return;
   }
+  touch_wq_lockdep_map(ref.get(), CMWQ_RET_IP());  // before the refusal: lockdep reports it too
   if (!might_sleep(__func__) || flushing_own_queue(ref.get(), "flush_workqueue")) return;
   if (ref->slot < sys_nr_plus_one)
     log_line("workqueue: Flushing system-wide workqueues will be prohibited in near future. (%s)", ref->name);
@@ -147,6 +150,7 @@ void drain_workqueue(wq_handle h) noexcept {
     CMWQ_WARN("drain_workqueue: invalid or destroyed workqueue");
     return;
   }
+  touch_wq_lockdep_map(ref.get(), CMWQ_RET_IP());
   if (!might_sleep(__func__) || flushing_own_queue(ref.get(), "drain_workqueue")) return;
   drain_wq(ref.get());
 }

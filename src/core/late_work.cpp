@@ -61,7 +61,7 @@ void warn_queue_on_dead_handle(wq_handle h, const work* w) noexcept {
   lock_guard g(wq->late_lock);
   if (wq->late_gen == gen) {
     wq->late_suppressed++;
-    warn_count_silent();
+    count_warning();
     return;
   }
   flush_late(wq);

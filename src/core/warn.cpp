@@ -86,7 +86,8 @@ void warn(const char* file, int line, const char* func, const char* fmt, ...) {
 }
 
 unsigned long warn_count() noexcept { return g_warn_count.load(std::memory_order_relaxed); }
-void warn_count_silent() noexcept { g_warn_count.fetch_add(1, std::memory_order_relaxed); }
+
+void count_warning() noexcept { g_warn_count.fetch_add(1, std::memory_order_relaxed); }
 
 void set_log_hook(log_hook hook, void* ctx) noexcept {
   std::lock_guard<std::mutex> guard(g_sink_mutex);

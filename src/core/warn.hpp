@@ -25,8 +25,8 @@ void vwarn(const char* file, int line, const char* func, const char* fmt, va_lis
     __attribute__((format(printf, 4, 0)));
 
 unsigned long warn_count() noexcept;
-// Counts a warning without printing it: a repeat of a once-only warning (WARN_ON_ONCE).
-void warn_count_silent() noexcept;
+// Counts a warning whose lines the caller prints itself (lockdep's multi-line reports).
+void count_warning() noexcept;
 
 // Replaces the log sink (nullptr restores stderr). Every line still counts as before.
 void set_log_hook(log_hook hook, void* ctx) noexcept;

@@ -46,7 +46,7 @@ pid_t barrier_waiter(const work* w) noexcept { return reinterpret_cast<const wq_
 
 bool work_grab_pending(work* w, bool is_dwork);
 
-void work_init(work* w, work_fn fn) noexcept {
+void work_init(work* w, work_fn fn, const lockdep::map* map) noexcept {
   // The memory may be uninitialised: only a state word that names a live pwq is trusted.
   const long d = work_data_ref(w).load(std::memory_order_relaxed);
   if ((d & work_data::pending) && (d & work_data::pwq) && pwq_is_live(work_data_pwq(d))) {
@@ -56,6 +56,7 @@ void work_init(work* w, work_fn fn) noexcept {
   work_data_ref(w).store(0, std::memory_order_relaxed);
   list_init(&w->entry);
   w->func = fn;
+  w->lockdep_map = map;
 }
 
 namespace {
@@ -71,7 +72,7 @@ bool armed_on_timer(delayed_work* dw) {
 
 }  // namespace
 
-void delayed_work_init(delayed_work* dw, work_fn fn, unsigned int timer_flags) noexcept {
+void delayed_work_init(delayed_work* dw, work_fn fn, unsigned int timer_flags, const lockdep::map* map) noexcept {
   // Re-initialising the timer while it is linked in a wheel slot would cut the slot's list: the
   // timers behind it would never fire (lost work). Take it off the wheel first, as work_init()
   // does for an item pending on a queue.
@@ -79,7 +80,7 @@ void delayed_work_init(delayed_work* dw, work_fn fn, unsigned int timer_flags) n
     CMWQ_WARN("INIT_DELAYED_WORK on pending delayed work %p: its armed timer is cancelled", static_cast<void*>(dw));
     work_grab_pending(&dw->w, true);
   }
-  work_init(&dw->w, fn);
+  work_init(&dw->w, fn, map);
   timer_init(&dw->t, delayed_work_timer_fn, timer_flags);
   dw->wq = 0;
   dw->cpu = 0;
@@ -180,7 +181,7 @@ bool executing_on_self(work* w) {
 // there is none (the item is idle), or if only a timer is armed (R18). With `running_only`, a
 // pending instance is ignored (cancel paths have stolen it already) and, as in the kernel, the
 // flush dependency is not checked (semantics.md 7.3).
-bool start_flush_work(work* w, wq_barrier* barr, bool running_only) CMWQ_NO_TSA {
+bool start_flush_work(work* w, wq_barrier* barr, bool running_only, workqueue** target) CMWQ_NO_TSA {
   const long d0 = work_data_ref(w).load(std::memory_order_acquire);
   worker_pool* pool = work_pool(d0);
   if (!pool) return false;
@@ -195,22 +196,41 @@ bool start_flush_work(work* w, wq_barrier* barr, bool running_only) CMWQ_NO_TSA 
                                   std::memory_order_relaxed);
     work_data_ref(w).store(d | work_data::linked, std::memory_order_relaxed);
     list_add(&barr->w.entry, &w->entry);
+    *target = work_data_pwq(d)->wq;
     check_flush_dependency(work_data_pwq(d)->wq, w->func);
     return true;
   }
   worker* busy = pool->find_worker_executing_work(w);
   if (!busy) return false;
+  *target = busy->current_pwq->wq;
   if (!running_only) check_flush_dependency(busy->current_pwq->wq, w->func);
   work_data_ref(&barr->w).store(work_data::pending, std::memory_order_relaxed);
   list_add(&barr->w.entry, &busy->scheduled);  // runs right after the current run
   return true;
 }
 
-bool flush_common(work* w, bool running_only) {
+// Lockdep (semantics.md 7.2): waiting for an item "takes" its map; flush_work() (not cancel) on an
+// ordered, max_active 1 or rescuer queue also takes the queue's map, since the item may wait
+// behind any other item of it. The barrier keeps the queue alive until we return.
+void lockdep_flush_work(work* w, workqueue* wq, bool from_cancel, std::uintptr_t ip) CMWQ_NO_TSA {
+  if (!lockdep::active()) return;
+  lockdep::touch_map(w, work_lockdep_map(w), ip);
+  if (from_cancel) return;
+  bool single;
+  {
+    lock_guard g(wq->mutex);
+    single = wq->saved_max_active == 1;
+  }
+  if (single || wq->rescuer) touch_wq_lockdep_map(wq, ip);
+}
+
+bool flush_common(work* w, bool running_only, std::uintptr_t ip) {
   if (!might_sleep("flush_work")) return false;
   wq_barrier barr{};
   barr.waiter = static_cast<pid_t>(gettid());
-  if (!start_flush_work(w, &barr, running_only)) return false;
+  workqueue* target = nullptr;
+  if (!start_flush_work(w, &barr, running_only, &target)) return false;
+  lockdep_flush_work(w, target, running_only, ip);
   blocking_section b;
   barr.done.wait();
   return true;
@@ -248,16 +268,22 @@ bool valid_item(const void* w, const char* func) {
 
 bool flush_work(work* w) noexcept {
   if (!valid_item(w, __func__) || !work_initialised(w, "flush_work")) return false;
+  const std::uintptr_t ip = CMWQ_RET_IP();
   if (executing_on_self(w)) {
+    lockdep::touch_map(w, work_lockdep_map(w), ip);  // recursion on the running item's class
     CMWQ_WARN("flush_work: work item %p flushes itself, which would deadlock; ignored", static_cast<void*>(w));
     return false;
   }
   if (flushes_own_ordered_queue(w)) {
+    // What the kernel's lockdep sees before it deadlocks: the item's map, then the queue's,
+    // which the flusher holds (possible recursive locking on (wq_completion)<name>).
+    lockdep::touch_map(w, work_lockdep_map(w), ip);
+    touch_wq_lockdep_map(current_worker()->current_pwq->wq, ip);
     CMWQ_WARN("flush_work: work item %p is pending behind the flusher on its ordered queue, which would deadlock; "
               "ignored", static_cast<void*>(w));
     return false;
   }
-  return flush_common(w, false);
+  return flush_common(w, false, ip);
 }
 
 bool flush_delayed_work(delayed_work* dw) noexcept {
@@ -287,7 +313,7 @@ bool cancel_or_disable_sync(work* w, bool is_dwork, bool keep_disabled, const ch
   if (executing_on_self(w))
     CMWQ_WARN("%s: work item %p waits for itself, which would deadlock; not waiting", what, static_cast<void*>(w));
   else if (!in_interrupt() || !bh_wait_for_running(w))  // section 5.11: BH items busy-wait
-    flush_common(w, true);
+    flush_common(w, true, CMWQ_RET_IP());
   if (!keep_disabled) enable_common(w, is_dwork);
   return was_pending;
 }

@@ -24,6 +24,7 @@
 #include <cstdint>
 
 #include "list.hpp"
+#include "lockdep/lockdep.hpp"
 #include "timer_wheel.hpp"
 
 // The C type of work items: work functions are typed on it for the reason given for
@@ -41,7 +42,15 @@ struct work {
   long data;        // X: only through work_data_ref(); see the table above
   list_node entry;  // L: the list of the pwq/pool/worker it is queued on
   work_fn func;     // I: set by work_init(); the engine never writes it afterwards
+  // I: the (work_completion) class (semantics.md 7.1): a static descriptor of the init site, or
+  // null, and then the function is the class. A pointer keeps delayed_work within 100 bytes.
+  const lockdep::map* lockdep_map;
 };
+
+// The lockdep class an item runs and is waited for under.
+inline lockdep::map work_lockdep_map(const work* w) noexcept {
+  return w->lockdep_map ? *w->lockdep_map : lockdep::map{reinterpret_cast<const void*>(w->func), "(work_completion)"};
+}
 
 struct delayed_work {
   work w;
@@ -74,8 +83,11 @@ inline int color(long d) { return static_cast<int>((d & color_mask) >> color_shi
 
 inline std::atomic_ref<long> work_data_ref(work* w) { return std::atomic_ref<long>(w->data); }
 
-void work_init(work* w, work_fn fn) noexcept;
-void delayed_work_init(delayed_work* dw, work_fn fn, unsigned int timer_flags) noexcept;
+// @map: the item's lockdep class, a static descriptor; null: the function is the class (all items
+// of one function share it) and its name is "(work_completion)".
+void work_init(work* w, work_fn fn, const lockdep::map* map = nullptr) noexcept;
+void delayed_work_init(delayed_work* dw, work_fn fn, unsigned int timer_flags,
+                       const lockdep::map* map = nullptr) noexcept;
 // True if work_init() gave `w` a function. Otherwise warns "<what>: work item ... was never
 // initialised (NULL func)" and returns false: the caller refuses the item (zero-filled memory).
 bool work_initialised(const work* w, const char* what) noexcept;

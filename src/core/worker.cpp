@@ -168,9 +168,17 @@ void process_one_work(worker* self, work* w) CMWQ_NO_TSA {
   const work_fn fn = self->current_func;
   const int locks_before = held_locks();
   const int pc_before = preempt_count();
-  tp_execute_start(w, fn);
-  fn(as_work_struct(w));
-  tp_execute_end(w, fn);  // `w` may be freed: its address only
+  {
+    // Lockdep (semantics.md 7.2): the queue's map, then a copy of the item's (the function may
+    // free the item), held around the call; "at:" names the work function.
+    const lockdep::map work_map = work_lockdep_map(w);
+    const auto at = reinterpret_cast<std::uintptr_t>(fn);
+    lockdep::scoped_map wq_held(&wq->lockdep_map, wq->lockdep_map, at);
+    lockdep::scoped_map work_held(&work_map, work_map, at);
+    tp_execute_start(w, fn);
+    fn(as_work_struct(w));
+    tp_execute_end(w, fn);  // `w` may be freed: its address only
+  }
   const int locks_after = held_locks();
   const int pc_after = preempt_count();
   if (locks_after != locks_before || pc_after != pc_before)

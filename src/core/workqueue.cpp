@@ -323,6 +323,7 @@ bool create_rescuer(workqueue* wq, event* exited) {
 bool init_workqueue(workqueue* wq, const char* name, unsigned flags, int max_active, int scope = -1,
                     bool strict = false) CMWQ_NO_TSA {
   std::snprintf(wq->name, sizeof wq->name, "%s", name);
+  wq_lockdep_init(wq);
   wq->flags.store(flags, std::memory_order_relaxed);
   wq->warned_cannot_queue.store(false, std::memory_order_relaxed);
   wq->saved_max_active = max_active;
@@ -406,7 +407,8 @@ bool pwq_is_live(const pool_workqueue* pwq) noexcept {
   return live_pwqs().set.count(pwq) != 0;
 }
 
-wq_handle alloc_workqueue(const char* fmt_name, unsigned flags, int max_active, int scope, bool strict) noexcept {
+wq_handle alloc_workqueue(const char* fmt_name, unsigned flags, int max_active, int scope, bool strict,
+                          const lockdep::map* lockdep_map) noexcept {
   char name[wq_name_len];
   std::snprintf(name, sizeof name, "%s", fmt_name ? fmt_name : "");
   if (fmt_name && std::strlen(fmt_name) >= wq_name_len) {
@@ -444,10 +446,12 @@ wq_handle alloc_workqueue(const char* fmt_name, unsigned flags, int max_active, 
     scope = -1;
   }
   if (!init_workqueue(wq, name, flags, max_active, scope, strict)) {
+    wq_lockdep_release(wq);
     lock_guard g(r.lock);
     r.free_slots.push_back(slot);
     return 0;
   }
+  wq_lockdep_finish(wq, lockdep_map);
   // The new generation makes the handle valid; old handles of this object stay invalid.
   const std::uint32_t gen = wq->generation.fetch_add(1, std::memory_order_seq_cst) + 1;
   publish(wq);
@@ -523,6 +527,7 @@ void destroy_workqueue(wq_handle h) noexcept {
     list_init(&wq->pending_pwqs);
   }
   free_pwqs(wq);
+  wq_lockdep_release(wq);
   wq->flags.store(0, std::memory_order_relaxed);
   lock_guard g(r.lock);
   r.free_slots.push_back(wq->slot);

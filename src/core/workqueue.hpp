@@ -112,6 +112,13 @@ struct workqueue {
   core::mutex mayday_lock;                       // M
   list_node maydays CMWQ_GUARDED_BY(mayday_lock);    // M: pwqs asking for help
 
+  // Lockdep (semantics.md 7.1, wq_lockdep.cpp): the (wq_completion) pseudo-lock, held while any
+  // item runs and taken by flushes. Its key is own_lockdep_key's address unless the caller gave
+  // a map; an own key is unregistered when the queue is destroyed.
+  lockdep::map lockdep_map{};                    // I
+  char lockdep_name[wq_name_len + 16] = {};      // I
+  char own_lockdep_key = 0;                      // I: only its address matters
+
   explicit workqueue(int nr_cpus) : ops(nr_cpus) {
     list_init(&pending_pwqs);
     list_init(&maydays);
@@ -166,9 +173,19 @@ constexpr wq_handle system_handle(system_queue q) { return make_handle(static_ca
 // name: already formatted. Returns 0 on invalid flags or failure. Unbound queues take their
 // affinity scope (-1: the default scope, else a value of enum class affinity_scope) and
 // strictness (section 5.9).
+// @lockdep_map: a caller's (wq_completion) class to share (alloc_workqueue_lockdep_map()), or null
+// for the queue's own.
 wq_handle alloc_workqueue(const char* name, unsigned flags, int max_active, int affinity_scope = -1,
-                          bool affinity_strict = false) noexcept;
+                          bool affinity_strict = false, const lockdep::map* lockdep_map = nullptr) noexcept;
 void destroy_workqueue(wq_handle h) noexcept;
+
+// wq_lockdep.cpp: the queue's (wq_completion) map.
+void wq_lockdep_init(workqueue* wq) noexcept;  // its own class, named after the queue
+// Adopts @caller_map if given, then taints a reclaim-annotated queue (fs_reclaim -> the map).
+void wq_lockdep_finish(workqueue* wq, const lockdep::map* caller_map) noexcept;
+void wq_lockdep_release(workqueue* wq) noexcept;  // forgets an own class (at destroy)
+// "This call waits for every item of @wq": acquire and release its map.
+void touch_wq_lockdep_map(workqueue* wq, std::uintptr_t ip) noexcept;
 void flush_workqueue(wq_handle h) noexcept;
 void drain_workqueue(wq_handle h) noexcept;
 void workqueue_set_max_active(wq_handle h, int max_active) noexcept;

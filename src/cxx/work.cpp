@@ -12,6 +12,8 @@ namespace core = cmwq::core;
 static_assert(sizeof(cmwq::detail::raw_work) == sizeof(core::work));
 static_assert(offsetof(cmwq::detail::raw_work, entry) == offsetof(core::work, entry));
 static_assert(offsetof(cmwq::detail::raw_work, func) == offsetof(core::work, func));
+static_assert(offsetof(cmwq::detail::raw_work, lockdep_class) == offsetof(core::work, lockdep_map));
+static_assert(sizeof(cmwq::detail::raw_lockdep_class) == sizeof(cmwq::lockdep::map));
 static_assert(sizeof(cmwq::detail::raw_delayed_work) == sizeof(core::delayed_work));
 static_assert(offsetof(cmwq::detail::raw_delayed_work, timer) == offsetof(core::delayed_work, t));
 static_assert(offsetof(cmwq::detail::raw_delayed_work, wq) == offsetof(core::delayed_work, wq));
@@ -32,9 +34,11 @@ bool inside_own_closure(detail::raw_work* w) {
 }
 }  // namespace
 
-void detail::work_init(raw_work* w, void (*fn)(::work_struct*)) noexcept { core::work_init(W(w), fn); }
-void detail::delayed_work_init(raw_delayed_work* w, void (*fn)(::work_struct*)) noexcept {
-  core::delayed_work_init(DW(w), fn, 0);
+void detail::work_init(raw_work* w, void (*fn)(::work_struct*), const raw_lockdep_class* cls) noexcept {
+  core::work_init(W(w), fn, reinterpret_cast<const cmwq::lockdep::map*>(cls));
+}
+void detail::delayed_work_init(raw_delayed_work* w, void (*fn)(::work_struct*), const raw_lockdep_class* cls) noexcept {
+  core::delayed_work_init(DW(w), fn, 0, reinterpret_cast<const cmwq::lockdep::map*>(cls));
 }
 
 work::~work() {

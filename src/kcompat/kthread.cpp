@@ -3,8 +3,8 @@
 // The problem: kernel code starts threads with a life the kernel manages - created asleep, run
 // once woken, told to stop by kthread_stop(), which returns the function's result - and sleeps
 // in them with set_current_state() + schedule(), relying on kthread_stop()'s wake-up. The
-// approach: a kthread is a std::thread plus a heap record (its struct task_struct handle is the
-// record's address). The record holds the thread's task state (task_state.hpp), which the thread
+// approach: a kthread is a std::thread plus a heap record that embeds the struct task_struct the
+// caller gets as its handle (and the thread as `current`). The record holds the thread's task state (task_state.hpp), which the thread
 // installs as its own, so wake_up_process(handle) reaches exactly the word that the thread's
 // schedule() sleeps on. Flags (should_stop, should_park, parked) are futex words too.
 //
@@ -23,7 +23,7 @@
 #include <cstring>
 #include <new>
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
 
 #include <linux/err.h>
 #include <linux/kthread.h>
@@ -39,6 +39,10 @@
 namespace cmwq::kcompat {
 
 struct kthread {
+  // The handle and the thread's `current`. pid is X (stored by the thread before create()
+  // returns: the release store in kthread_body(), partner: the acquire wait in create()); comm
+  // is I; flags stay 0 (a kthread is no workqueue worker).
+  struct task_struct ts {};
   task_state task;                    // its task state: created TASK_UNINTERRUPTIBLE (not woken)
   int (*fn)(void*) = nullptr;         // I
   void* data = nullptr;               // I
@@ -55,7 +59,8 @@ struct kthread {
 namespace {
 
 core::mutex g_registry_lock;
-std::unordered_set<kthread*> g_live CMWQ_GUARDED_BY(g_registry_lock);  // every record not yet stopped
+// Every record not yet stopped, by handle.
+std::unordered_map<const struct task_struct*, kthread*> g_live CMWQ_GUARDED_BY(g_registry_lock);
 
 thread_local kthread* t_self = nullptr;  // W: the caller's record (kthreads only)
 
@@ -66,6 +71,8 @@ void kthread_body(kthread* k) noexcept {
   t_self = k;
   install_task_state(&k->task);
   pthread_setname_np(pthread_self(), k->comm);
+  __atomic_store_n(&k->ts.pid, static_cast<pid_t>(current_tid()), __ATOMIC_RELEASE);  // partner: create()
+  futex_wake(reinterpret_cast<unsigned int*>(&k->ts.pid), INT_MAX);
   // Pairs with the exchange in wake_task(); the handle's first wake_up_process() ends this.
   for (;;) {
     const unsigned int s = __atomic_load_n(&k->task.state, __ATOMIC_SEQ_CST);
@@ -85,7 +92,14 @@ kthread* checked(struct task_struct* handle, const char* who) noexcept {
   return k;
 }
 
-struct task_struct* handle_of(kthread* k) noexcept { return reinterpret_cast<struct task_struct*>(k); }
+struct task_struct* handle_of(kthread* k) noexcept { return &k->ts; }
+
+// Waits until the new thread has published its pid, so the handle reads as the kernel's does.
+void wait_for_pid(kthread* k) noexcept {
+  static_assert(sizeof(pid_t) == sizeof(unsigned int), "pid is a futex word");
+  auto* word = reinterpret_cast<const unsigned int*>(&k->ts.pid);
+  while (__atomic_load_n(&k->ts.pid, __ATOMIC_ACQUIRE) == 0) (void)futex_wait(word, 0, no_deadline);
+}
 
 struct task_struct* create(int (*fn)(void*), void* data, const char* name) noexcept {
   auto* k = new (std::nothrow) kthread;
@@ -94,6 +108,7 @@ struct task_struct* create(int (*fn)(void*), void* data, const char* name) noexc
   k->data = data;
   const size_t len = std::min(std::strlen(name), sizeof k->comm - 1);  // cut, as TASK_COMM_LEN does
   std::memcpy(k->comm, name, len);
+  std::memcpy(k->ts.comm, name, std::min(len, sizeof k->ts.comm - 1));
   k->task.state = TASK_UNINTERRUPTIBLE;
   try {
     k->thread = std::thread(kthread_body, k);
@@ -101,20 +116,23 @@ struct task_struct* create(int (*fn)(void*), void* data, const char* name) noexc
     delete k;
     return static_cast<struct task_struct*>(ERR_PTR(-EAGAIN));
   }
+  wait_for_pid(k);
   core::lock_guard guard(g_registry_lock);
-  g_live.insert(k);
+  g_live.emplace(handle_of(k), k);
   return handle_of(k);
 }
 
 }  // namespace
 
 kthread* kthread_lookup(struct task_struct* handle) noexcept {
-  auto* k = reinterpret_cast<kthread*>(handle);
   core::lock_guard guard(g_registry_lock);
-  return g_live.count(k) ? k : nullptr;
+  const auto it = g_live.find(handle);
+  return it == g_live.end() ? nullptr : it->second;
 }
 
 kthread* current_kthread() noexcept { return t_self; }
+
+struct task_struct* kthread_task(kthread* k) noexcept { return handle_of(k); }
 
 struct task_struct* kthread_create_v(int (*fn)(void*), void* data, const char* namefmt, va_list ap) noexcept {
   (void)sleep_check("kthread_create");
@@ -153,8 +171,13 @@ struct task_struct* kthread_create_on_cpu(int (*threadfn)(void* data), void* dat
 
 int wake_up_process(struct task_struct* p) {
   if (!p) return 0;
-  kthread* k = kcompat::checked(p, "wake_up_process");
-  if (!k) return 0;
+  kthread* k = kcompat::kthread_lookup(p);
+  if (!k) {
+    // Not a kthread: any other live thread that took its `current` can be woken too.
+    const int woken = kcompat::wake_plain_task(p);
+    if (woken < 0) CMWQ_WARN("wake_up_process: %p is not a live task", static_cast<void*>(p));
+    return woken > 0 ? 1 : 0;
+  }
   __atomic_store_n(&k->started, 1u, __ATOMIC_RELAXED);
   return kcompat::wake_task(k->task) ? 1 : 0;
 }
@@ -168,7 +191,7 @@ int kthread_stop(struct task_struct* k_handle) {
   }
   {
     core::lock_guard guard(kcompat::g_registry_lock);  // a second kthread_stop() now finds nothing
-    kcompat::g_live.erase(k);
+    kcompat::g_live.erase(k_handle);
   }
   (void)kcompat::sleep_check("kthread_stop");
   __atomic_store_n(&k->should_stop, 1u, __ATOMIC_RELEASE);  // partner: kthread_should_stop()

@@ -201,7 +201,7 @@ int kthread_worker_fn(void* worker_ptr) {
   auto* worker = static_cast<kthread_worker*>(worker_ptr);
   kcompat::kthread* self = kcompat::current_kthread();
   unsigned long flags = cmwq_spin_lock_irqsave(&worker->lock);
-  if (!worker->task && self) worker->task = reinterpret_cast<struct task_struct*>(self);
+  if (!worker->task && self) worker->task = kcompat::kthread_task(self);
   spin_unlock_irqrestore(&worker->lock, flags);
   for (;;) {
     set_current_state(TASK_INTERRUPTIBLE);  // before looking: a queue_work() after this wakes us

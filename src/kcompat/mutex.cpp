@@ -15,6 +15,9 @@
 // the previous owner's release exchange in mutex_unlock(), so that owner's critical section
 // happens-before this one.
 //
+// Lockdep: every lock is announced to the validator (src/lockdep) before it may wait, a trylock
+// after it succeeded, and each unlock by its owner; the class is the mutex_init() call site.
+//
 // Owner checks: cmwq_owner holds the owner's thread id (relaxed atomic: only the owner writes
 // it; others only compare it with their own id). mutex_unlock() by a non-owner, of an unlocked
 // mutex, recursive locking and destroying a locked mutex warn, as the kernel's debug checks do.
@@ -23,6 +26,7 @@
 #include "core/context.hpp"
 #include "core/warn.hpp"
 #include "kcompat/futex.hpp"
+#include "lockdep/lockdep.hpp"
 #include "kcompat/task.hpp"
 
 namespace cmwq::kcompat {
@@ -36,8 +40,15 @@ void set_owner(struct mutex* lock, int tid) noexcept { __atomic_store_n(&lock->c
 int owner_of(const struct mutex* lock) noexcept { return __atomic_load_n(&lock->cmwq_owner, __ATOMIC_RELAXED); }
 const char* name_of(const struct mutex* lock) noexcept { return lock->cmwq_name ? lock->cmwq_name : "mutex"; }
 
-void lock_common(struct mutex* lock, const char* who) noexcept {
+// lockdep's view (validated before waiting, so a deadlock is reported before it happens).
+void lockdep_acquire(struct mutex* lock, unsigned subclass, bool trylock, std::uintptr_t ip) noexcept {
+  if (lockdep::active())
+    lockdep::acquire(lock, lock->cmwq_key, name_of(lock), subclass, trylock, lockdep::mode::exclusive, ip);
+}
+
+void lock_common(struct mutex* lock, const char* who, unsigned subclass, std::uintptr_t ip) noexcept {
   (void)sleep_check(who);
+  lockdep_acquire(lock, subclass, false, ip);
   const int me = current_tid();
   int c = unlocked;
   // Pairs with the release exchange in mutex_unlock().
@@ -75,22 +86,21 @@ void mutex_destroy(struct mutex* lock) {
     CMWQ_WARN("mutex_destroy: %s (%p) is still locked", kcompat::name_of(lock), static_cast<void*>(lock));
 }
 
-void mutex_lock(struct mutex* lock) { kcompat::lock_common(lock, "mutex_lock"); }
+void mutex_lock(struct mutex* lock) { kcompat::lock_common(lock, "mutex_lock", 0, CMWQ_RET_IP()); }
 
 void mutex_lock_nested(struct mutex* lock, unsigned int subclass) {
-  (void)subclass;
-  kcompat::lock_common(lock, "mutex_lock_nested");
+  kcompat::lock_common(lock, "mutex_lock_nested", subclass, CMWQ_RET_IP());
 }
 
-void mutex_lock_io(struct mutex* lock) { kcompat::lock_common(lock, "mutex_lock_io"); }
+void mutex_lock_io(struct mutex* lock) { kcompat::lock_common(lock, "mutex_lock_io", 0, CMWQ_RET_IP()); }
 
 int mutex_lock_interruptible(struct mutex* lock) {
-  kcompat::lock_common(lock, "mutex_lock_interruptible");
+  kcompat::lock_common(lock, "mutex_lock_interruptible", 0, CMWQ_RET_IP());
   return 0;
 }
 
 int mutex_lock_killable(struct mutex* lock) {
-  kcompat::lock_common(lock, "mutex_lock_killable");
+  kcompat::lock_common(lock, "mutex_lock_killable", 0, CMWQ_RET_IP());
   return 0;
 }
 
@@ -102,6 +112,7 @@ int mutex_trylock(struct mutex* lock) {
     return 0;
   kcompat::set_owner(lock, kcompat::current_tid());
   kcompat::note_lock_acquired();
+  kcompat::lockdep_acquire(lock, 0, true, CMWQ_RET_IP());
   return 1;
 }
 
@@ -117,6 +128,7 @@ void mutex_unlock(struct mutex* lock) {
               static_cast<void*>(lock), owner, me);
   } else {
     kcompat::note_lock_released();
+    if (lockdep::active()) lockdep::release(lock);
   }
   kcompat::set_owner(lock, 0);
   // Pairs with the acquiring CAS/exchange in lock_common() and mutex_trylock().

@@ -20,11 +20,6 @@ core::wq_handle H(workqueue_struct* wq) { return reinterpret_cast<core::wq_handl
 
 extern "C" {
 
-// Weak: the program's task layer (<linux/sched.h>) replaces it with one that reads task->pid.
-__attribute__((weak)) int cmwq_task_tid(const struct task_struct* task) {
-  return task ? -1 : static_cast<int>(gettid());
-}
-
 void show_freezable_workqueues(void) { core::show_freezable_workqueues(); }
 
 void print_worker_info(const char* log_lvl, struct task_struct* task) {

@@ -1,5 +1,9 @@
 // src/kcompat/slab.cpp - kmalloc() and friends on malloc(), with leak accounting.
 //
+// Lockdep: an allocation that may enter reclaim takes and releases the fs_reclaim pseudo-lock
+// (src/lockdep/reclaim.cpp), as the kernel's allocator does, so that a lock also held by reclaim
+// paths (a reclaim-annotated workqueue) is seen in a cycle.
+//
 // The problem: kernel-style code frees with kfree() alone, without a size, while the module
 // runner wants to report how much is still allocated when a module unloads. The approach: every
 // block carries a 16-byte header in front of it holding the size asked for and a magic word;
@@ -15,9 +19,11 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "core/context.hpp"
 #include "core/fault.hpp"
 #include "core/warn.hpp"
 #include "kcompat/task.hpp"
+#include "lockdep/reclaim.hpp"
 
 namespace cmwq::kcompat {
 namespace {
@@ -49,9 +55,21 @@ void account(std::size_t size, bool add) noexcept {
   }
 }
 
-// might_sleep() for allocations that may enter direct reclaim (GFP_KERNEL and the like).
-void gfp_check(gfp_t flags, const char* func) noexcept {
+// True if the kernel's allocator could enter direct reclaim that calls into the file system here
+// (its fs_reclaim_acquire() rule): GFP_KERNEL and friends, not GFP_NOFS/NOIO/ATOMIC/NOWAIT, and
+// never inside a memalloc_noreclaim_save() scope (PF_MEMALLOC: the task is reclaim itself).
+bool may_enter_fs_reclaim(gfp_t flags) noexcept {
+  return (flags & __GFP_DIRECT_RECLAIM) && (flags & __GFP_FS) && !core::in_memalloc();
+}
+
+// might_sleep() for allocations that may enter direct reclaim (GFP_KERNEL and the like), and
+// lockdep's fs_reclaim pseudo-lock for those that may reach the file system.
+__attribute__((__noinline__)) void gfp_check(gfp_t flags, const char* func) noexcept {
   if (gfpflags_allow_blocking(flags)) (void)sleep_check(func);
+  if (lockdep::active() && may_enter_fs_reclaim(flags)) {
+    lockdep::fs_reclaim_acquire(CMWQ_RET_IP());
+    lockdep::fs_reclaim_release();
+  }
 }
 
 // The kernel's failslab: an injected failure, except where the caller said it cannot cope.

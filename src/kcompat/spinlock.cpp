@@ -10,6 +10,9 @@
 // Atomic context: spin_lock() raises the thread's preemption count before it takes the lock and
 // spin_unlock() lowers it after releasing, so sleeping compat calls made under a spinlock warn.
 //
+// Lockdep: announced to the validator (src/lockdep) before spinning, a trylock after it
+// succeeded; the class is the spin_lock_init() call site or the DEFINE_SPINLOCK() variable.
+//
 // Memory ordering: the acquiring exchange (acquire) reads the value written by the previous
 // holder's release store in spin_unlock(), so that holder's critical section happens-before this
 // one.
@@ -20,6 +23,7 @@
 #include "core/warn.hpp"
 #include "kcompat/futex.hpp"
 #include "kcompat/task.hpp"
+#include "lockdep/lockdep.hpp"
 
 namespace cmwq::kcompat {
 namespace {
@@ -35,8 +39,15 @@ bool try_take(spinlock_t* lock) noexcept {
   return __atomic_exchange_n(&lock->cmwq_locked, 1, __ATOMIC_ACQUIRE) == 0;
 }
 
-void lock_common(spinlock_t* lock) noexcept {
+// lockdep's view (validated before spinning, so a deadlock is reported before it happens).
+void lockdep_acquire(spinlock_t* lock, unsigned subclass, bool trylock, std::uintptr_t ip) noexcept {
+  if (lockdep::active())
+    lockdep::acquire(lock, lock->cmwq_key, name_of(lock), subclass, trylock, lockdep::mode::exclusive, ip);
+}
+
+void lock_common(spinlock_t* lock, unsigned subclass, std::uintptr_t ip) noexcept {
   cmwq_preempt_disable();
+  lockdep_acquire(lock, subclass, false, ip);
   const int me = current_tid();
   if (!try_take(lock)) {
     if (owner_of(lock) == me)
@@ -70,6 +81,7 @@ void unlock_common(spinlock_t* lock) noexcept {
               static_cast<void*>(lock), owner, me);
   else
     note_lock_released();
+  if (lockdep::active()) lockdep::release(lock);
   set_owner(lock, 0);
   // Pairs with the acquire exchange in try_take().
   __atomic_store_n(&lock->cmwq_locked, 0, __ATOMIC_RELEASE);
@@ -90,18 +102,17 @@ void cmwq_spin_lock_init(spinlock_t* lock, const char* name, const void* key) {
   lock->cmwq_key = key;
 }
 
-void spin_lock(spinlock_t* lock) { kcompat::lock_common(lock); }
+void spin_lock(spinlock_t* lock) { kcompat::lock_common(lock, 0, CMWQ_RET_IP()); }
 
 void spin_lock_nested(spinlock_t* lock, int subclass) {
-  (void)subclass;
-  kcompat::lock_common(lock);
+  kcompat::lock_common(lock, static_cast<unsigned>(subclass), CMWQ_RET_IP());
 }
 
-void spin_lock_bh(spinlock_t* lock) { kcompat::lock_common(lock); }
-void spin_lock_irq(spinlock_t* lock) { kcompat::lock_common(lock); }
+void spin_lock_bh(spinlock_t* lock) { kcompat::lock_common(lock, 0, CMWQ_RET_IP()); }
+void spin_lock_irq(spinlock_t* lock) { kcompat::lock_common(lock, 0, CMWQ_RET_IP()); }
 
 unsigned long cmwq_spin_lock_irqsave(spinlock_t* lock) {
-  kcompat::lock_common(lock);
+  kcompat::lock_common(lock, 0, CMWQ_RET_IP());
   return 0;
 }
 
@@ -113,6 +124,7 @@ int spin_trylock(spinlock_t* lock) {
   }
   kcompat::set_owner(lock, kcompat::current_tid());
   kcompat::note_lock_acquired();
+  kcompat::lockdep_acquire(lock, 0, true, CMWQ_RET_IP());
   return 1;
 }
 

@@ -4,6 +4,7 @@
 //   cmwq::kcompat::current_task_state()  the calling thread's (its kthread record's, in a kthread)
 //   cmwq::kcompat::install_task_state()  a kthread makes its record's state the current one
 //   cmwq::kcompat::wake_task()           wake_up_process(): TASK_RUNNING, and wake its sleep
+//   cmwq::kcompat::wake_plain_task()     wake_task() for a live non-kthread's `current` (current.cpp)
 //   cmwq::kcompat::wait_queue_sleep_scope  marks the caller asleep on a wait queue for wake_task()
 //
 // Why a lock: wake_task() bumps the wait queue its target sleeps on, and that queue may live on
@@ -34,6 +35,9 @@ task_state& current_task_state() noexcept;
 void install_task_state(task_state* state) noexcept;
 // Returns true if @t was not running (it was woken).
 bool wake_task(task_state& t) noexcept;
+// Wakes the thread whose `current` is @task: 1 if it was asleep, 0 if running, -1 if @task is no
+// live thread's task (kthreads are looked up by kthread.cpp, not here).
+int wake_plain_task(const struct task_struct* task) noexcept;
 
 // RAII: between construction and destruction, wake_task() on the caller also wakes @wq.
 class wait_queue_sleep_scope {

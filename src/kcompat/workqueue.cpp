@@ -29,6 +29,7 @@ static_assert(sizeof(work_struct) == sizeof(core::work));
 static_assert(offsetof(work_struct, data) == offsetof(core::work, data));
 static_assert(offsetof(work_struct, entry) == offsetof(core::work, entry));
 static_assert(offsetof(work_struct, func) == offsetof(core::work, func));
+static_assert(offsetof(work_struct, lockdep_map) == offsetof(core::work, lockdep_map));
 static_assert(sizeof(timer_list) == sizeof(core::timer));
 static_assert(offsetof(timer_list, expires) == offsetof(core::timer, expires));
 static_assert(offsetof(timer_list, function) == offsetof(core::timer, function));
@@ -75,18 +76,50 @@ void cmwq_init_delayed_work(struct delayed_work* dwork, work_func_t func, unsign
   core::delayed_work_init(DW(dwork), func, timer_flags | TIMER_IRQSAFE);
 }
 
+void cmwq_init_work_map(struct work_struct* work, work_func_t func, const struct lockdep_map* map) {
+  core::work_init(W(work), func, reinterpret_cast<const cmwq::lockdep::map*>(map));
+}
+
+void cmwq_init_delayed_work_map(struct delayed_work* dwork, work_func_t func, unsigned int timer_flags,
+                                const struct lockdep_map* map) {
+  core::delayed_work_init(DW(dwork), func, timer_flags | TIMER_IRQSAFE, reinterpret_cast<const cmwq::lockdep::map*>(map));
+}
+
 void delayed_work_timer_fn(struct timer_list* t) { core::delayed_work_timer_fn(t); }
 
+}  // extern "C"
+
+namespace {
+// The queue's name from alloc_workqueue()'s printf-style arguments (empty for a NULL format).
+struct wq_name {
+  char text[128];
+  wq_name(const char* fmt, va_list ap) {
+    if (fmt)
+      std::vsnprintf(text, sizeof text, fmt, ap);
+    else
+      text[0] = '\0';
+  }
+};
+}  // namespace
+
+extern "C" {
+
 struct workqueue_struct* alloc_workqueue(const char* fmt, unsigned int flags, int max_active, ...) {
-  char name[128];
   va_list ap;
   va_start(ap, max_active);
-  if (fmt)
-    std::vsnprintf(name, sizeof name, fmt, ap);
-  else
-    name[0] = '\0';
+  const wq_name name(fmt, ap);
   va_end(ap);
-  return WQ(core::alloc_workqueue(name, flags, max_active));
+  return WQ(core::alloc_workqueue(name.text, flags, max_active));
+}
+
+struct workqueue_struct* alloc_workqueue_lockdep_map(const char* fmt, unsigned int flags, int max_active,
+                                                     struct lockdep_map* lockdep_map, ...) {
+  va_list ap;
+  va_start(ap, lockdep_map);
+  const wq_name name(fmt, ap);
+  va_end(ap);
+  return WQ(core::alloc_workqueue(name.text, flags, max_active, -1, false,
+                                  reinterpret_cast<const cmwq::lockdep::map*>(lockdep_map)));
 }
 
 void destroy_workqueue(struct workqueue_struct* wq) { core::destroy_workqueue(H(wq)); }

@@ -7,8 +7,10 @@
  * the misuses (kthread_stop twice, binding a running kthread). Every wait has a deadline. Exits 0
  * on success, 1 with a message on the first failed check.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <linux/atomic.h>
 #include <linux/bug.h>
@@ -257,8 +259,62 @@ static void test_misuse(void)
 	}
 }
 
+/* ---- current: a kthread's is its handle; a plain thread's can be woken ---------------------- */
+
+static struct task_struct *seen_current;
+static atomic_t plain_state = ATOMIC_INIT(0); /* 1: about to sleep, 2: woken */
+
+static int current_fn(void *data)
+{
+	(void)data;
+	seen_current = current;
+	while (!kthread_should_stop())
+		msleep(1);
+	return 0;
+}
+
+static int plain_sleeper(void *data)
+{
+	struct task_struct **me = data;
+
+	*me = current;
+	set_current_state(TASK_UNINTERRUPTIBLE);
+	atomic_set(&plain_state, 1);
+	schedule_timeout(msecs_to_jiffies(deadline_ms)); /* ended early by wake_up_process(*me) */
+	atomic_set(&plain_state, 2);
+	return 0;
+}
+
+static void *plain_thread(void *data)
+{
+	plain_sleeper(data);
+	return NULL;
+}
+
+static void test_current(void)
+{
+	struct task_struct *t = kthread_run(current_fn, NULL, "cur_%d", 1);
+	struct task_struct *plain = NULL;
+	pthread_t th;
+
+	CHECK(!IS_ERR(t));
+	CHECK(t->pid > 0 && strcmp(t->comm, "cur_1") == 0);
+	CHECK(WAIT_UNTIL(READ_ONCE(seen_current) != NULL));
+	CHECK(seen_current == t); /* current in a kthread is the handle kthread_run returned */
+	CHECK(kthread_stop(t) == 0);
+
+	CHECK(current->pid > 0 && current != t);
+	CHECK(pthread_create(&th, NULL, plain_thread, &plain) == 0);
+	CHECK(WAIT_UNTIL(atomic_read(&plain_state) == 1));
+	/* Its state was TASK_UNINTERRUPTIBLE before it said 1, and only we wake it: exactly 1. */
+	CHECK(wake_up_process(READ_ONCE(plain)) == 1);
+	CHECK(WAIT_UNTIL(atomic_read(&plain_state) == 2));
+	CHECK(pthread_join(th, NULL) == 0);
+}
+
 int main(void)
 {
+	test_current();
 	test_run_and_stop();
 	test_stop_unwoken();
 	test_park();

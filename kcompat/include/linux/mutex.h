@@ -28,6 +28,7 @@
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+#include <linux/lockdep.h>
 /* What the kernel's <linux/mutex.h> brings in as well (kernel code relies on it). */
 #include <linux/atomic.h>
 #include <linux/list.h>

@@ -23,6 +23,7 @@
 #define CMWQ_LINUX_SPINLOCK_H
 
 #include <linux/compiler.h>
+#include <linux/lockdep.h>
 #include <linux/preempt.h>
 #include <linux/types.h>
 /* What the kernel's <linux/spinlock.h> brings in as well (kernel code relies on it). */

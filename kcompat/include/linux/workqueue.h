@@ -18,6 +18,7 @@
 #define CMWQ_LINUX_WORKQUEUE_H
 
 #include <linux/compiler.h>
+#include <linux/lockdep.h>
 #include <linux/rcupdate.h>
 #include <linux/threads.h>
 #include <linux/timer.h>
@@ -37,6 +38,10 @@ struct work_struct {
 	atomic_long_t data;
 	struct list_head entry;
 	work_func_t func;
+	/* The (work_completion) lockdep class: a static map of the INIT_WORK() call site, or NULL
+	 * (DECLARE_WORK, cmwq_init_work()), and then the function is the class. A pointer, not the
+	 * kernel's embedded map, so that struct delayed_work stays within 100 bytes. */
+	const struct lockdep_map *lockdep_map;
 };
 
 struct delayed_work {
@@ -87,7 +92,8 @@ enum {
 /* ---- initialisation ---------------------------------------------------------------------- */
 
 #define WORK_DATA_INIT() { 0 }
-#define __WORK_INITIALIZER(n, f) { .data = WORK_DATA_INIT(), .entry = { &(n).entry, &(n).entry }, .func = (f) }
+#define __WORK_INITIALIZER(n, f)                                                     \
+	{ .data = WORK_DATA_INIT(), .entry = { &(n).entry, &(n).entry }, .func = (f), .lockdep_map = 0 }
 #define __DELAYED_WORK_INITIALIZER(n, f, tflags)                                        \
 	{ .work = __WORK_INITIALIZER((n).work, (f)),                                     \
 	  .timer = { .entry = { 0, 0 }, .expires = 0, .function = delayed_work_timer_fn, \
@@ -98,12 +104,32 @@ enum {
 #define DECLARE_DELAYED_WORK(n, f) struct delayed_work n = __DELAYED_WORK_INITIALIZER(n, f, 0)
 #define DECLARE_DEFERRABLE_WORK(n, f) struct delayed_work n = __DELAYED_WORK_INITIALIZER(n, f, TIMER_DEFERRABLE)
 
-#define INIT_WORK(_work, _func) cmwq_init_work((_work), (_func))
-#define INIT_WORK_ONSTACK(_work, _func) cmwq_init_work((_work), (_func))
-#define INIT_DELAYED_WORK(_work, _func) cmwq_init_delayed_work((_work), (_func), 0)
-#define INIT_DELAYED_WORK_ONSTACK(_work, _func) cmwq_init_delayed_work((_work), (_func), 0)
-#define INIT_DEFERRABLE_WORK(_work, _func) cmwq_init_delayed_work((_work), (_func), TIMER_DEFERRABLE)
-#define INIT_DEFERRABLE_WORK_ONSTACK(_work, _func) cmwq_init_delayed_work((_work), (_func), TIMER_DEFERRABLE)
+/* Each call site has its own static lock_class_key: items initialised there share a lockdep class,
+ * named "(work_completion)" and the item expression, as in the kernel. */
+#define __INIT_WORK_KEY(_work, _func, _key)                                                      \
+	do {                                                                                     \
+		static const struct lockdep_map __map =                                          \
+			STATIC_LOCKDEP_MAP_INIT("(work_completion)" #_work, (_key));             \
+		cmwq_init_work_map((_work), (_func), &__map);                                   \
+	} while (0)
+#define __INIT_WORK(_work, _func)                              \
+	do {                                                   \
+		static struct lock_class_key __key;            \
+		__INIT_WORK_KEY(_work, _func, &__key);         \
+	} while (0)
+#define __INIT_DELAYED_WORK(_work, _func, _tflags)                                           \
+	do {                                                                                 \
+		static struct lock_class_key __key;                                          \
+		static const struct lockdep_map __map =                                      \
+			STATIC_LOCKDEP_MAP_INIT("(work_completion)" #_work, &__key);         \
+		cmwq_init_delayed_work_map((_work), (_func), (_tflags), &__map);            \
+	} while (0)
+#define INIT_WORK(_work, _func) __INIT_WORK((_work), (_func))
+#define INIT_WORK_ONSTACK(_work, _func) __INIT_WORK((_work), (_func))
+#define INIT_DELAYED_WORK(_work, _func) __INIT_DELAYED_WORK((_work), (_func), 0)
+#define INIT_DELAYED_WORK_ONSTACK(_work, _func) __INIT_DELAYED_WORK((_work), (_func), 0)
+#define INIT_DEFERRABLE_WORK(_work, _func) __INIT_DELAYED_WORK((_work), (_func), TIMER_DEFERRABLE)
+#define INIT_DEFERRABLE_WORK_ONSTACK(_work, _func) __INIT_DELAYED_WORK((_work), (_func), TIMER_DEFERRABLE)
 #define destroy_work_on_stack(work) do { (void)(work); } while (0)
 #define destroy_delayed_work_on_stack(work) do { (void)(work); } while (0)
 
@@ -131,8 +157,13 @@ struct rcu_work {
 
 CMWQ_EXTERN_C_BEGIN
 
+/* Without a key (cmwq_init_work), the item's function is its lockdep class. */
 void cmwq_init_work(struct work_struct *work, work_func_t func);
 void cmwq_init_delayed_work(struct delayed_work *dwork, work_func_t func, unsigned int timer_flags);
+/* With @map, a static descriptor of the class (INIT_WORK() makes one per call site). */
+void cmwq_init_work_map(struct work_struct *work, work_func_t func, const struct lockdep_map *map);
+void cmwq_init_delayed_work_map(struct delayed_work *dwork, work_func_t func, unsigned int timer_flags,
+				const struct lockdep_map *map);
 void delayed_work_timer_fn(struct timer_list *t);
 
 /* ---- allocation ---------------------------------------------------------------------------- */
@@ -319,6 +350,24 @@ extern struct workqueue_struct *system_bh_wq;
 /* events_bh_highpri: WQ_BH | WQ_HIGHPRI; tasklet_hi_schedule() runs tasklets here. */
 extern struct workqueue_struct *system_bh_highpri_wq;
 
+/* ---- lockdep: sharing classes, as in the kernel (docs/lockdep.md) ---------------------------- */
+
+/**
+ * alloc_workqueue_lockdep_map - alloc_workqueue() whose (wq_completion) class is @lockdep_map
+ * @fmt: printf format for the name
+ * @flags: WQ_* flags
+ * @max_active: as alloc_workqueue()
+ * @lockdep_map: the caller's map, shared by every queue allocated with it; it must outlive them
+ * Context: may sleep.
+ * Return: the workqueue, or NULL.
+ */
+struct workqueue_struct *alloc_workqueue_lockdep_map(const char *fmt, unsigned int flags, int max_active,
+						     struct lockdep_map *lockdep_map, ...) __printf(1, 5);
+#define alloc_ordered_workqueue_lockdep_map(fmt, flags, lockdep_map, args...) \
+	alloc_workqueue_lockdep_map(fmt, WQ_UNBOUND | __WQ_ORDERED | (flags), 1, lockdep_map, ##args)
+/* INIT_WORK_ONSTACK_KEY - INIT_WORK_ONSTACK() with the caller's class key @_key (a static key). */
+#define INIT_WORK_ONSTACK_KEY(_work, _func, _key) __INIT_WORK_KEY((_work), (_func), (_key))
+
 /* ---- cmwq extensions ------------------------------------------------------------------------- */
 
 /* Number of WARNINGs printed since start (D4). */
@@ -400,8 +449,8 @@ int cmwq_trace_start(const char *path, size_t capacity);
 void cmwq_trace_stop(void);
 /* Writes the ring now to @path (NULL: the path of cmwq_trace_start). Returns 0 or -errno. */
 int cmwq_trace_write(const char *path);
-/* The thread id of @task, for the calls above that take a task; a program's <linux/sched.h>
- * layer provides it. Without one, only NULL (the calling thread) is understood. */
+/* The thread id of @task (its pid), for the calls above that take a task; NULL means the calling
+ * thread. */
 int cmwq_task_tid(const struct task_struct *task);
 
 CMWQ_EXTERN_C_END
