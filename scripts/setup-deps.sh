@@ -3,7 +3,8 @@
 # need are present; install the missing ones with apt-get.
 #
 #   cmake >= 3.25, ninja-build, g++, clang, libclang-rt-<clang major>-dev (clang's sanitizer
-#   runtimes), libgtest-dev, libbenchmark-dev, pkg-config, systemtap-sdt-dev (<sys/sdt.h>)
+#   runtimes), libgtest-dev, libbenchmark-dev, pkg-config, systemtap-sdt-dev (<sys/sdt.h>),
+#   liburcu-dev
 #
 # Idempotent and quiet when everything is there. Otherwise it runs
 # `apt-get install -y --no-install-recommends` (as root, or through sudo), with `apt-get update`
@@ -63,6 +64,9 @@ check() {
 	if [ ! -e /usr/include/gtest/gtest.h ] || ! any_exists /usr/lib/*/cmake/GTest/GTestConfig.cmake \
 		/usr/lib/cmake/GTest/GTestConfig.cmake; then
 		missing+=(libgtest-dev); problems+=("GoogleTest (gtest.h, GTestConfig.cmake) not found")
+	fi
+	if ! any_exists /usr/include/*/urcu/urcu-memb.h /usr/include/urcu/urcu-memb.h; then
+		missing+=(liburcu-dev); problems+=("userspace RCU (urcu/urcu-memb.h) not found")
 	fi
 	if [ ! -e /usr/include/benchmark/benchmark.h ]; then
 		missing+=(libbenchmark-dev); problems+=("Google Benchmark (benchmark/benchmark.h) not found")

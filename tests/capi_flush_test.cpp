@@ -2,6 +2,10 @@
 // through the C API (semantics.md 2.5, 4.5-4.7, 4.9, D2, D3; section 10 assertions 24-39).
 #include "capi_support.hpp"
 
+namespace cmwq::core {
+void report_late_work() noexcept;  // src/core/late_work.cpp
+}
+
 namespace {
 
 using namespace capi;
@@ -396,6 +400,37 @@ TEST(capi_flush, destroy_does_not_wait_for_armed_item_whose_late_timer_warns) {
   EXPECT_TRUE(wait_until([&] { return cmwq_warn_count() > warns; }, kDeadline, "the late-timer WARN"));
   EXPECT_TRUE(log.contains("cannot queue")) << log.all();
   EXPECT_TRUE(stays_false([&] { return d.runs.load() > 0; }, 30ms));
+}
+
+// Issue 11 item 6: a thousand armed items outliving their queue give one WARNING line, a thousand
+// counted warnings, and one line saying how many were not printed when the count is reported.
+TEST(capi_flush, late_timers_of_a_destroyed_queue_warn_once_and_count_the_rest) {
+  constexpr int n = 1000;
+  log_capture log;
+  struct workqueue_struct* wq = alloc_workqueue("capi-storm", WQ_UNBOUND, 0);
+  ASSERT_NE(wq, nullptr);
+  std::unique_ptr<struct delayed_work[]> items(new struct delayed_work[n]);
+  for (int i = 0; i < n; i++) {
+    INIT_DELAYED_WORK(&items[i], [](struct work_struct*) {});
+    ASSERT_TRUE(queue_delayed_work(wq, &items[i], msecs_to_jiffies(kArmedMs)));
+  }
+  const unsigned long warns = cmwq_warn_count();
+  destroy_workqueue(wq);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        for (int i = 0; i < n; i++)
+          if (delayed_work_pending(&items[i])) return false;
+        return true;
+      },
+      kDeadline, "every late timer"));
+  EXPECT_EQ(cmwq_warn_count() - warns, static_cast<unsigned long>(n));
+  EXPECT_EQ(log.count("WARNING:", "cannot queue"), 1) << log.all();
+  EXPECT_EQ(log.count("WARNING:", "destroyed workqueue capi-storm"), 1);
+  cmwq::core::report_late_work();
+  EXPECT_EQ(log.count("999 more work item(s) could not be queued on destroyed workqueue capi-storm"), 1)
+      << log.all();
+  cmwq::core::report_late_work();  // reported once
+  EXPECT_EQ(log.count("more work item(s) could not be queued"), 1);
 }
 
 }  // namespace

@@ -70,8 +70,8 @@ void hold_running(struct workqueue_struct* wq, probe& p) {
 
 // --- queue allocation and flags ------------------------------------------------------------------
 
-// Semantics.md 3.4 rules 1 and 2, then cmwq's own refusal (it has no BH pools yet): no WQ_BH
-// queue ever comes into being, and nothing of one is left behind.
+// Semantics.md 3.4 rules 1 and 2: no such WQ_BH queue comes into being, and nothing of one is
+// left behind.
 void expect_bh_refused(unsigned flags, int max_active, const std::string& text) {
   const std::size_t live = cmwq_live_workqueues();
   expect_one_warning(text, [&] { EXPECT_EQ(alloc_workqueue("e-bh", flags, max_active), nullptr); });
@@ -84,10 +84,6 @@ TEST(errors_alloc, bh_with_a_disallowed_flag_returns_null_with_warning) {
 
 TEST(errors_alloc, bh_with_nonzero_max_active_returns_null_with_warning) {
   expect_bh_refused(WQ_BH | WQ_PERCPU, 1, "workqueue: e-bh: WQ_BH requires max_active 0, got 1");
-}
-
-TEST(errors_alloc, valid_bh_queue_is_refused_as_unsupported) {
-  expect_bh_refused(WQ_BH | WQ_PERCPU, 0, "workqueue: e-bh: WQ_BH queues are not supported by cmwq yet");
 }
 
 // --- queue handles -------------------------------------------------------------------------------

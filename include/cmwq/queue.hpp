@@ -60,6 +60,17 @@ class queue {
   bool enqueue_delayed(delayed_work& w, std::chrono::duration<Rep, Period> delay) const noexcept {
     return enqueue_delayed_ms(any_cpu, w, to_ms(delay));
   }
+  // queue::enqueue_delayed_on() - enqueue_delayed() onto `cpu`'s pwq when the timer fires
+  // (queue_delayed_work_on). A CPU outside the process warns once and runs it locally (U2).
+  template <class Rep, class Period>
+  bool enqueue_delayed_on(int cpu, delayed_work& w, std::chrono::duration<Rep, Period> delay) const noexcept {
+    return enqueue_delayed_ms(cpu, w, to_ms(delay));
+  }
+  // queue::modify_delayed_on() - modify_delayed() onto `cpu` (mod_delayed_work_on).
+  template <class Rep, class Period>
+  bool modify_delayed_on(int cpu, delayed_work& w, std::chrono::duration<Rep, Period> delay) const noexcept {
+    return modify_delayed_ms(cpu, w, to_ms(delay));
+  }
   // queue::modify_delayed() - (re)arms `w` with a new delay whatever its state (mod_delayed_work).
   // Returns true if it was pending before.
   template <class Rep, class Period>
@@ -79,6 +90,9 @@ class queue {
   void drain() const noexcept;
   // queue::set_max_active() - clamps to [1, 2048] with a warning; refused on ordered queues.
   void set_max_active(int max_active) const noexcept;
+  // queue::set_min_active() - unbound, unordered queues only (else a warning, nothing changes);
+  // clamped to [0, max_active] (workqueue_set_min_active).
+  void set_min_active(int min_active) const noexcept;
   // queue::congested() - items are waiting for max_active on `cpu`'s pwq (racy snapshot).
   bool congested(int cpu = any_cpu) const noexcept;
   std::string name() const;
@@ -137,6 +151,23 @@ queue system_dfl();
 queue system_freezable();                   // events_freezable
 queue system_power_efficient();             // events_power_efficient
 queue system_freezable_power_efficient();   // events_freezable_pwr_efficient
+queue system_dfl_long();                    // events_dfl_long: unbound, long-running items
+// BH queues (docs/bh.md): items run in softirq context on the queueing CPU, one at a time in
+// queueing order, and must not block (blocking calls warn there).
+queue system_bh();                          // events_bh
+queue system_bh_highpri();                  // events_bh_highpri
+
+// Freezing (semantics.md 5.13): freeze_begin() makes every freezable queue hold newly queued
+// items back; freeze_busy() says whether any of them still runs an item; thaw() releases them.
+void freeze_begin() noexcept;
+bool freeze_busy() noexcept;
+void thaw() noexcept;
+
+// set_worker_desc() - from inside an item: describe what the worker does; current_worker_comm()
+// shows it as "<worker>+<desc>" while the item runs, "-<desc>" afterwards (section 6.1). Outside
+// a worker the first does nothing and the second returns "".
+void set_worker_desc(const std::string& desc) noexcept;
+std::string current_worker_comm();
 
 // blocking_scope - declare a blocking section in a work item (a wait the library cannot see:
 // a raw system call, a third-party lock). A per-CPU pool then runs its other items meanwhile,

@@ -98,6 +98,8 @@ class delayed_work {
   bool disable_sync() noexcept;
   bool enable() noexcept;
   bool pending() const noexcept { return __atomic_load_n(&node_.raw.work.data, __ATOMIC_RELAXED) & 1; }
+  // delayed_work::running() - a worker executes it now (racy snapshot; work_busy()).
+  bool running() noexcept;
 
   // --- detail -----------------------------------------------------------------------------------
   detail::raw_delayed_work* raw() noexcept { return &node_.raw; }

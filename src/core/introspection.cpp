@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string>
 
+#include "context.hpp"
 #include "observe.hpp"
 #include "runtime.hpp"
 #include "topology.hpp"
@@ -20,6 +21,7 @@
 namespace cmwq::core {
 
 work* current_work() noexcept {
+  if (in_softirq()) return nullptr;  // BH items run in softirq context, not in a kworker
   worker* wk = current_worker();
   return wk ? wk->current_work : nullptr;
 }

@@ -74,7 +74,7 @@ int select_cpu(int req_cpu) {
 bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept CMWQ_NO_TSA {
   wq_ref ref(h);
   if (!ref) {
-    CMWQ_WARN("workqueue: cannot queue %p on a destroyed or invalid workqueue", reinterpret_cast<void*>(w->func));
+    warn_queue_on_dead_handle(h, w);
     clear_pending(w);
     return false;
   }
@@ -131,6 +131,8 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept CMWQ_NO_TSA {
   pool->lock.unlock();
   return true;
 }
+
+bool work_claim_pending(work* w) noexcept { return try_set_pending(w); }
 
 bool queue_work_on(int cpu, wq_handle h, work* w) noexcept {
   if (!w) {

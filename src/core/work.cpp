@@ -312,7 +312,7 @@ bool cancel_or_disable_sync(work* w, bool is_dwork, bool keep_disabled, const ch
   const bool was_pending = disable_common(w, is_dwork);
   if (executing_on_self(w))
     CMWQ_WARN("%s: work item %p waits for itself, which would deadlock; not waiting", what, static_cast<void*>(w));
-  else
+  else if (!in_interrupt() || !bh_wait_for_running(w))  // section 5.11: BH items busy-wait
     flush_common(w, true, CMWQ_RET_IP());
   if (!keep_disabled) enable_common(w, is_dwork);
   return was_pending;

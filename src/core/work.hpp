@@ -98,6 +98,12 @@ inline constexpr int cpu_unbound = 4096;
 bool queue_work_on(int cpu, std::uintptr_t wq, work* w) noexcept;
 bool queue_delayed_work_on(int cpu, std::uintptr_t wq, delayed_work* dw, unsigned long delay) noexcept;
 bool mod_delayed_work_on(int cpu, std::uintptr_t wq, delayed_work* dw, unsigned long delay) noexcept;
+// Takes PENDING of an idle, enabled item for a caller that queues it later itself (rcu_work: after
+// a grace period) with queue_work_owned(). False if it is pending already or disabled.
+bool work_claim_pending(work* w) noexcept;
+inline bool work_is_disabled(work* w) noexcept {
+  return work_data::offq_disable(work_data_ref(w).load(std::memory_order_relaxed)) != 0;
+}
 
 // Item side (work.cpp).
 bool flush_work(work* w) noexcept;

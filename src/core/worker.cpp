@@ -33,6 +33,7 @@ CMWQ_TLS thread_local worker* t_worker = nullptr;
 }
 
 worker* current_worker() noexcept { return t_worker; }
+void set_current_worker(worker* w) noexcept { t_worker = w; }
 
 void publish_task_flags(const unsigned* flags) noexcept {
   if (t_worker) t_worker->task_flags.store(flags, std::memory_order_release);  // pairs: cm_visible()

@@ -101,6 +101,8 @@ void publish_task_flags(const unsigned* flags) noexcept;
 
 // The worker the calling thread is, or nullptr.
 worker* current_worker() noexcept;
+// Makes the calling thread `w` (once, as it starts: worker loops outside worker.cpp).
+void set_current_worker(worker* w) noexcept;
 
 // Thread CPU time of `w` in nanoseconds (0 if unavailable).
 std::uint64_t worker_cpu_time_ns(const worker* w) noexcept;

@@ -33,6 +33,7 @@ namespace {
 
 constexpr int max_pools = 8192;
 constexpr int highpri_nice = -20;
+constexpr int bh_nice = -10;
 
 struct pool_registry {
   mutex lock;                                              // PL
@@ -46,10 +47,10 @@ pool_registry& registry() {
   return *r;
 }
 
-// Index of bound pools in by_id is not fixed; this table maps (cpu, highpri) to the pool.
-std::atomic<worker_pool*>* bound_table() {
-  static auto* t = new std::atomic<worker_pool*>[2 * 4096]();
-  return t;
+// Index of bound pools in by_id is not fixed; this table maps (cpu, bh, highpri) to the pool.
+std::atomic<worker_pool*>& bound_slot(int cpu, bool highpri, bool bh) {
+  static auto* t = new std::atomic<worker_pool*>[4 * 4096]();
+  return t[4 * cpu + (bh ? 2 : 0) + (highpri ? 1 : 0)];
 }
 
 worker_pool* pool_of_timer(::timer_list* t, std::size_t offset) {
@@ -91,22 +92,24 @@ worker_pool* pool_by_id(int id) noexcept {
   return registry().by_id[id].load(std::memory_order_acquire);
 }
 
-worker_pool* get_bound_pool(int cpu, bool highpri) {
-  auto& slot = bound_table()[2 * cpu + (highpri ? 1 : 0)];
+worker_pool* get_bound_pool(int cpu, bool highpri, bool bh) {
+  auto& slot = bound_slot(cpu, highpri, bh);
   if (worker_pool* p = slot.load(std::memory_order_acquire)) return p;
   auto& r = registry();
   lock_guard g(r.lock);
   if (worker_pool* p = slot.load(std::memory_order_acquire)) return p;
   pool_attrs attrs;
-  attrs.nice = highpri ? highpri_nice : 0;
+  // U5: a BH pool's softirq thread asks for a high priority either way; highpri asks for more.
+  attrs.nice = highpri ? highpri_nice : (bh ? bh_nice : 0);
   attrs.cpus = {cpu};
+  attrs.bh = bh;
   worker_pool* p = new_pool(r, cpu, std::move(attrs));
   slot.store(p, std::memory_order_release);  // pairs with the acquire loads above
   return p;
 }
 
-worker_pool* find_bound_pool(int cpu, bool highpri) noexcept {
-  return bound_table()[2 * cpu + (highpri ? 1 : 0)].load(std::memory_order_acquire);
+worker_pool* find_bound_pool(int cpu, bool highpri, bool bh) noexcept {
+  return bound_slot(cpu, highpri, bh).load(std::memory_order_acquire);
 }
 
 worker_pool* get_unbound_pool(const pool_attrs& attrs) {
@@ -180,7 +183,9 @@ void worker_pool::hash_del(worker* wk) {
 namespace {
 
 void format_worker_name(worker_pool* pool, worker* wk) {
-  if (pool->unbound())
+  if (pool->is_bh())  // the kernel's softirq thread; dumps say bh / bh-hi (docs/bh.md)
+    std::snprintf(wk->name, sizeof wk->name, "ksoftirqd/%d%s", pool->cpu, pool->attrs.nice == highpri_nice ? "H" : "");
+  else if (pool->unbound())
     std::snprintf(wk->name, sizeof wk->name, "kworker/u%d:%d", pool->id, wk->id);
   else
     std::snprintf(wk->name, sizeof wk->name, "kworker/%d:%d%s", pool->cpu, wk->id,
@@ -240,7 +245,8 @@ bool create_worker(worker_pool* pool, bool force) {
   list_init(&wk->scheduled);
   list_init(&wk->idle_node.node);
   list_init(&wk->pool_node.node);
-  wk->flags = worker_flag::prep | worker_flag::idle | (pool->unbound() ? worker_flag::unbound : 0);
+  // BH pools too are outside concurrency management (section 5.2): their one thread never counts.
+  wk->flags = worker_flag::prep | worker_flag::idle | (pool->unbound() || pool->is_bh() ? worker_flag::unbound : 0);
   // Section 5.9: a non-strict unbound pool's workers may run on any online CPU; its pod only
   // decides which queueing CPUs it serves. Strict pools and bound pools stay on their CPUs.
   const bool confined = !pool->unbound() || pool->attrs.strict;
@@ -293,6 +299,8 @@ void* worker_thread_entry(void* arg) {
   wk->started.store(true, std::memory_order_release);
   if (wk->rescue_wq)
     rescuer_main(wk);
+  else if (wk->pool->is_bh())
+    bh_worker_main(wk);
   else
     worker_main(wk);
   if (wk->stat_fd >= 0) close(wk->stat_fd);

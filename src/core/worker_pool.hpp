@@ -31,6 +31,7 @@ struct pool_attrs {
   int nice = 0;
   std::vector<int> cpus;  // CPUs the workers may run on (sorted); one CPU for bound pools
   bool strict = false;
+  bool bh = false;        // a BH pool: one softirq thread runs its items in softirq context (bh.cpp)
   bool operator==(const pool_attrs&) const = default;
 };
 
@@ -62,6 +63,7 @@ struct worker_pool {
 
   worker_pool(int pool_id, int bound_cpu, pool_attrs a);
   bool unbound() const { return cpu < 0; }
+  bool is_bh() const { return attrs.bh; }
 
   // --- policy predicates (section 5.3), called with lock held --------------------------------
   bool need_more_worker() const CMWQ_REQUIRES(lock) { return !list_empty(&worklist) && nr_running == 0; }
@@ -88,8 +90,9 @@ struct worker_pool {
 
 // Registry: pools by id, created on demand, never freed.
 worker_pool* pool_by_id(int id) noexcept;
-worker_pool* get_bound_pool(int cpu, bool highpri);
-worker_pool* find_bound_pool(int cpu, bool highpri) noexcept;  // nullptr if not created yet
+// `bh`: the CPU's BH pool of that priority instead of its thread pool (bh.cpp).
+worker_pool* get_bound_pool(int cpu, bool highpri, bool bh = false);
+worker_pool* find_bound_pool(int cpu, bool highpri, bool bh = false) noexcept;  // nullptr if not created yet
 worker_pool* get_unbound_pool(const pool_attrs& attrs);
 
 // Starts a worker thread in `pool` (honours fault_point::worker_create unless `force`).
@@ -106,6 +109,11 @@ worker_counts get_worker_counts() noexcept;
 // The body of every worker thread and of rescuers.
 void worker_main(worker* self);
 void rescuer_main(worker* self);
+void bh_worker_main(worker* self);  // bh.cpp: the softirq thread of a BH pool
+// bh.cpp: if `w` last ran in a BH pool, busy-waits until it is not running there (section 5.11:
+// allowed from BH context; from hard-IRQ context it warns once and still waits) and returns true.
+// Returns false at once for an item of a thread pool: the caller sleeps on a barrier instead.
+bool bh_wait_for_running(work* w) noexcept;
 
 // Item execution (worker.cpp), with the pool lock held on entry and exit.
 void process_scheduled_works(worker* self) CMWQ_NO_TSA;

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -104,6 +105,26 @@ void wq_ref::reset() noexcept {
 
 bool workqueue_valid(wq_handle h) noexcept { return static_cast<bool>(wq_ref(h)); }
 
+workqueue* workqueue_of_slot(wq_handle h) noexcept {
+  if ((h & 0xf) != 0x9) return nullptr;
+  const std::uint32_t slot = handle_slot(h);
+  if (slot == 0 || slot >= max_slots) return nullptr;
+  return registry().table[slot].load(std::memory_order_acquire);
+}
+
+std::uint32_t wq_handle_gen(wq_handle h) noexcept { return handle_gen(h); }
+
+void for_each_workqueue_object(void (*fn)(workqueue*)) noexcept {
+  auto& r = registry();
+  std::uint32_t n;
+  {
+    lock_guard g(r.lock);
+    n = r.next_slot;
+  }
+  for (std::uint32_t slot = 1; slot < n; slot++)
+    if (workqueue* wq = r.table[slot].load(std::memory_order_acquire)) fn(wq);
+}
+
 // --- allocation ------------------------------------------------------------------------------
 
 namespace {
@@ -120,8 +141,6 @@ bool sanitize_flags(const char* name, unsigned* flags, int* max_active) {
       CMWQ_WARN("workqueue: %s: WQ_BH requires max_active 0, got %d", name, *max_active);
       return false;
     }
-    CMWQ_WARN("workqueue: %s: WQ_BH queues are not supported by cmwq yet", name);
-    return false;
   }
   if ((f & wq_flag::power_efficient) && tunables().power_efficient.load(std::memory_order_relaxed)) {
     f &= ~wq_flag::percpu;
@@ -135,8 +154,9 @@ bool sanitize_flags(const char* name, unsigned* flags, int* max_active) {
     f &= ~wq_flag::percpu;
   }
   int ma = *max_active;
+  if (f & wq_flag::bh) ma = INT_MAX;  // R13: BH queues have no limit
   if (ma == 0) ma = wq_dfl_active;
-  if (ma < 1 || ma > wq_max_active) {
+  if (!(f & wq_flag::bh) && (ma < 1 || ma > wq_max_active)) {
     log_line("workqueue: max_active %d requested for %s is out of range, clamping between %d and %d", ma, name, 1,
              wq_max_active);
     ma = std::clamp(ma, 1, wq_max_active);
@@ -190,7 +210,7 @@ bool alloc_pwqs(workqueue* wq, unsigned flags, int max_active, int scope_arg, bo
   const int nice = (flags & wq_flag::highpri) ? -20 : 0;
   if (!(flags & wq_flag::unbound)) {
     for (int cpu : online_cpus()) {
-      worker_pool* pool = get_bound_pool(cpu, flags & wq_flag::highpri);
+      worker_pool* pool = get_bound_pool(cpu, flags & wq_flag::highpri, flags & wq_flag::bh);
       pool_workqueue* pwq = pool ? new_pwq(pool, wq, max_active) : nullptr;
       if (!pwq) return false;
       wq->cpu_pwqs[static_cast<std::size_t>(cpu)] = pwq;
@@ -356,6 +376,8 @@ const system_queue_def system_defs[sys_nr_plus_one] = {
     {"events_power_efficient", wq_flag::power_efficient | wq_flag::percpu, 0},
     {"events_freezable_pwr_efficient", wq_flag::freezable | wq_flag::power_efficient | wq_flag::percpu, 0},
     {"events_dfl_long", wq_flag::unbound, wq_max_active},
+    {"events_bh", wq_flag::bh | wq_flag::percpu, 0},
+    {"events_bh_highpri", wq_flag::bh | wq_flag::highpri | wq_flag::percpu, 0},
 };
 
 workqueue* create_system_queue(std::uint32_t slot) {
@@ -484,6 +506,7 @@ void destroy_workqueue(wq_handle h) noexcept {
     }
   }
 
+  note_destroyed(wq, handle_gen(h));
   wq->generation.fetch_add(1, std::memory_order_seq_cst);  // pairs with wq_ref::wq_ref()
   ref.reset();
   {
@@ -529,6 +552,10 @@ void workqueue_set_max_active(wq_handle h, int max_active) noexcept {
   workqueue* wq = ref.get();
   if (wq->is_ordered()) {
     CMWQ_WARN("workqueue_set_max_active: %s is ordered; max_active stays 1", wq->name);
+    return;
+  }
+  if (wq->is_bh()) {
+    CMWQ_WARN("workqueue_set_max_active: %s is a BH workqueue, which has no limit; ignored", wq->name);
     return;
   }
   if (max_active < 1 || max_active > wq_max_active) {

@@ -75,6 +75,13 @@ struct workqueue {
                                                  //    pool lock (pwq_dec_nr_in_flight); destroy waits
   std::atomic<std::uint32_t> generation{0};      // X: bumped (seq_cst) when destroyed
   std::uint32_t slot = 0;                        // I
+  // Late items (delayed items whose timer fires after the queue was destroyed): one WARNING per
+  // destroyed generation, the rest counted (late_work.cpp).
+  core::mutex late_lock;                          // LT
+  std::uint32_t dead_gen CMWQ_GUARDED_BY(late_lock) = 0;      // LT: last destroyed generation
+  char dead_name[wq_name_len] CMWQ_GUARDED_BY(late_lock) = {};  // LT: its name
+  std::uint32_t late_gen CMWQ_GUARDED_BY(late_lock) = 0;      // LT: generation being counted (0: none)
+  long late_suppressed CMWQ_GUARDED_BY(late_lock) = 0;        // LT: its late items not printed
   op_refs ops;                                   // X: see the file comment
 
   int saved_max_active CMWQ_GUARDED_BY(mutex) = 0;  // WQ: as requested (clamped)
@@ -118,6 +125,7 @@ struct workqueue {
   }
   bool is_unbound() const { return flags.load(std::memory_order_relaxed) & wq_flag::unbound; }
   bool is_ordered() const { return flags.load(std::memory_order_relaxed) & wq_flag::ordered; }
+  bool is_bh() const { return flags.load(std::memory_order_relaxed) & wq_flag::bh; }
   pool_workqueue* pwq_for_cpu(int cpu) const { return cpu_pwqs[static_cast<std::size_t>(cpu)]; }
 };
 
@@ -151,6 +159,8 @@ enum system_queue : int {
   sys_power_efficient,
   sys_freezable_power_efficient,
   sys_dfl_long,
+  sys_bh,
+  sys_bh_highpri,
   sys_nr_plus_one,
 };
 constexpr wq_handle make_handle(std::uint32_t slot, std::uint32_t gen) {
@@ -224,6 +234,18 @@ void activate_pending_unbound(workqueue* wq) noexcept;
 // function, nullptr for a whole-queue flush. Called only when there is something to wait for.
 void check_flush_dependency(const workqueue* target, work_fn target_func) noexcept;
 void send_mayday(pool_workqueue* pwq) noexcept;
+// late_work.cpp: an item could not be queued on handle `h` (invalid or destroyed). For a destroyed
+// queue: WARN once per destroyed queue and count the rest; else WARN. Always counted.
+void warn_queue_on_dead_handle(wq_handle h, const work* w) noexcept;
+// late_work.cpp: records the name of the generation `gen` of `wq` that destroy_workqueue() ends.
+void note_destroyed(workqueue* wq, std::uint32_t gen) noexcept;
+// late_work.cpp: prints, for every destroyed queue whose late items were counted and not printed,
+// how many there were (and forgets them). Runs at exit too.
+void report_late_work() noexcept;
+// workqueue.cpp: the queue object behind `h`'s slot whatever its generation, or nullptr.
+workqueue* workqueue_of_slot(wq_handle h) noexcept;
+std::uint32_t wq_handle_gen(wq_handle h) noexcept;
+void for_each_workqueue_object(void (*fn)(workqueue*)) noexcept;
 bool pwq_is_live(const pool_workqueue* pwq) noexcept;
 
 }  // namespace cmwq::core

@@ -52,6 +52,7 @@ bool queue::spawn_raw(detail::raw_work* w) const noexcept { return core::queue_w
 void queue::flush() const noexcept { core::flush_workqueue(h_); }
 void queue::drain() const noexcept { core::drain_workqueue(h_); }
 void queue::set_max_active(int n) const noexcept { core::workqueue_set_max_active(h_, n); }
+void queue::set_min_active(int n) const noexcept { core::workqueue_set_min_active(h_, n); }
 bool queue::congested(int cpu) const noexcept { return core::workqueue_congested(cpu, h_); }
 std::string queue::name() const {
   char buf[core::wq_name_len];
@@ -99,6 +100,21 @@ queue system_dfl() { return queue(core::system_handle(core::sys_dfl)); }
 queue system_freezable() { return queue(core::system_handle(core::sys_freezable)); }
 queue system_power_efficient() { return queue(core::system_handle(core::sys_power_efficient)); }
 queue system_freezable_power_efficient() { return queue(core::system_handle(core::sys_freezable_power_efficient)); }
+
+queue system_dfl_long() { return queue(core::system_handle(core::sys_dfl_long)); }
+queue system_bh() { return queue(core::system_handle(core::sys_bh)); }
+queue system_bh_highpri() { return queue(core::system_handle(core::sys_bh_highpri)); }
+
+void freeze_begin() noexcept { core::freeze_workqueues_begin(); }
+bool freeze_busy() noexcept { return core::freeze_workqueues_busy(); }
+void thaw() noexcept { core::thaw_workqueues(); }
+
+void set_worker_desc(const std::string& desc) noexcept { core::set_worker_desc(desc.c_str()); }
+std::string current_worker_comm() {
+  char buf[96];
+  core::current_worker_comm(buf, sizeof buf);
+  return buf;
+}
 
 blocking_scope::blocking_scope() noexcept { core::blocking_begin(); }
 blocking_scope::~blocking_scope() { core::blocking_end(); }

@@ -54,6 +54,7 @@ bool work::disable() noexcept { return core::disable_work(W(raw())); }
 bool work::disable_sync() noexcept { return core::disable_work_sync(W(raw())); }
 bool work::enable() noexcept { return core::enable_work(W(raw())); }
 bool work::running() noexcept { return core::work_busy(W(raw())) & core::busy_running; }
+bool delayed_work::running() noexcept { return core::work_busy(W(&raw()->work)) & core::busy_running; }
 
 delayed_work::~delayed_work() {
   if (inside_own_closure(&raw()->work))

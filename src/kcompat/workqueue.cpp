@@ -14,6 +14,7 @@
 
 #include <linux/workqueue.h>
 
+#include <cerrno>
 #include <cstdarg>
 #include <cstddef>
 #include <cstdio>
@@ -63,6 +64,9 @@ struct workqueue_struct* system_freezable_wq = WQ(core::system_handle(core::sys_
 struct workqueue_struct* system_power_efficient_wq = WQ(core::system_handle(core::sys_power_efficient));
 struct workqueue_struct* system_freezable_power_efficient_wq =
     WQ(core::system_handle(core::sys_freezable_power_efficient));
+struct workqueue_struct* system_dfl_long_wq = WQ(core::system_handle(core::sys_dfl_long));
+struct workqueue_struct* system_bh_wq = WQ(core::system_handle(core::sys_bh));
+struct workqueue_struct* system_bh_highpri_wq = WQ(core::system_handle(core::sys_bh_highpri));
 
 void cmwq_init_work(struct work_struct* work, work_func_t func) {
   core::work_init(W(work), func);
@@ -214,6 +218,28 @@ long work_on_cpu(int cpu, long (*fn)(void*), void* arg) {
   flush_work(&call.work);
   destroy_work_on_stack(&call.work);
   return call.ret;
+}
+
+long work_on_cpu_key(int cpu, long (*fn)(void*), void* arg, struct lock_class_key*) { return work_on_cpu(cpu, fn, arg); }
+
+long work_on_cpu_safe(int cpu, long (*fn)(void*), void* arg) {
+  // (parenthesised: <linux/cpumask.h> makes cpu_online a macro)
+  if (!(core::cpu_online)(cpu)) return -ENODEV;  // the kernel checks under cpus_read_lock()
+  return work_on_cpu(cpu, fn, arg);
+}
+
+long work_on_cpu_safe_key(int cpu, long (*fn)(void*), void* arg, struct lock_class_key*) {
+  return work_on_cpu_safe(cpu, fn, arg);
+}
+
+int execute_in_process_context(work_func_t fn, struct execute_work* ew) {
+  if (!core::in_interrupt()) {
+    fn(&ew->work);
+    return 0;
+  }
+  INIT_WORK(&ew->work, fn);
+  schedule_work(&ew->work);
+  return 1;
 }
 
 void show_all_workqueues(void) { core::show_all_workqueues(); }

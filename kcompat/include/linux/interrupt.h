@@ -8,6 +8,7 @@
  *   in_irq(), in_hardirq(), in_interrupt(), ...   (linux/preempt.h, included here)
  *   cmwq_irq_raise()         the "hardware": deliver one interrupt on a line (cmwq extension)
  *   cmwq_irq_get_stats()     per-line counters (cmwq extension)
+ *   tasklet_*()              tasklets, run as BH work items on system_bh_wq (docs/bh.md)
  *
  * The model. Lines are numbered 0 .. CMWQ_NR_IRQS - 1. A line with at least one handler has an
  * interrupt thread "irq/<n>" on which every hard handler of the line runs, in hard-interrupt
@@ -168,6 +169,149 @@ int cmwq_irq_get_stats(unsigned int irq, struct cmwq_irq_stats *out);
 
 /* cmwq_irq_actions_installed - handlers installed now on all lines (a module leak check). */
 size_t cmwq_irq_actions_installed(void);
+
+CMWQ_EXTERN_C_END
+
+/* ---- tasklets ----------------------------------------------------------------------------------
+ *
+ * As mainline intends them: a tasklet is a BH work item. tasklet_schedule() queues it on
+ * system_bh_wq, tasklet_hi_schedule() on system_bh_highpri_wq, on the calling CPU; it runs there in
+ * softirq context (in_softirq() is true, sleeping warns), once however often it was scheduled
+ * before it ran, never concurrently with itself. Scheduling it while it runs makes it run once
+ * more afterwards. A disabled tasklet that is scheduled stays scheduled and runs once it is
+ * enabled again. The rules in full: docs/bh.md.
+ */
+
+enum {
+	TASKLET_STATE_SCHED, /* scheduled: will run (or waits for tasklet_enable()) */
+	TASKLET_STATE_RUN,   /* its function is running */
+};
+
+struct tasklet_struct {
+	struct tasklet_struct *next; /* unused by cmwq; kept for code that names it */
+	unsigned long state;         /* TASKLET_STATE_* bits (atomic) */
+	atomic_t count;              /* disable depth: 0 = enabled */
+	bool use_callback;           /* callback (tasklet_setup) rather than func (tasklet_init) */
+	union {
+		void (*func)(unsigned long data);
+		void (*callback)(struct tasklet_struct *t);
+	};
+	unsigned long data;          /* argument of func */
+	struct work_struct work;     /* cmwq: the BH work item that runs it */
+};
+
+CMWQ_EXTERN_C_BEGIN
+/* The work function of every tasklet's work item (an implementation detail of the macros). */
+void cmwq_tasklet_work_fn(struct work_struct *work);
+CMWQ_EXTERN_C_END
+
+#define CMWQ_TASKLET_INIT(name, cnt, cb_field, cb, usecb)                                        \
+	{ .next = NULL, .state = 0, .count = ATOMIC_INIT(cnt), .use_callback = (usecb),         \
+	  .cb_field = (cb), .data = 0, .work = __WORK_INITIALIZER((name).work, cmwq_tasklet_work_fn) }
+
+/* DECLARE_TASKLET - define an enabled tasklet whose @callback receives the tasklet. */
+#define DECLARE_TASKLET(name, _callback) \
+	struct tasklet_struct name = CMWQ_TASKLET_INIT(name, 0, callback, _callback, true)
+/* DECLARE_TASKLET_DISABLED - the same, disabled once (needs one tasklet_enable()). */
+#define DECLARE_TASKLET_DISABLED(name, _callback) \
+	struct tasklet_struct name = CMWQ_TASKLET_INIT(name, 1, callback, _callback, true)
+/* DECLARE_TASKLET_OLD - an enabled tasklet with the old unsigned long interface (data 0). */
+#define DECLARE_TASKLET_OLD(name, _func) \
+	struct tasklet_struct name = CMWQ_TASKLET_INIT(name, 0, func, _func, false)
+#define DECLARE_TASKLET_DISABLED_OLD(name, _func) \
+	struct tasklet_struct name = CMWQ_TASKLET_INIT(name, 1, func, _func, false)
+
+/* from_tasklet - the structure that embeds the tasklet @callback_tasklet as @tasklet_fieldname. */
+#define from_tasklet(var, callback_tasklet, tasklet_fieldname) \
+	((__typeof__(var))((char *)(callback_tasklet) - __builtin_offsetof(__typeof__(*(var)), tasklet_fieldname)))
+
+CMWQ_EXTERN_C_BEGIN
+
+/**
+ * tasklet_init - prepare a tasklet with the old interface
+ * @t: the tasklet
+ * @func: called with @data in softirq context
+ * @data: its argument
+ *
+ * Context: any; @t must not be scheduled.
+ */
+void tasklet_init(struct tasklet_struct *t, void (*func)(unsigned long), unsigned long data);
+/**
+ * tasklet_setup - prepare a tasklet whose @callback receives the tasklet (use from_tasklet())
+ * @t: the tasklet
+ * @callback: called in softirq context
+ *
+ * Context: any; @t must not be scheduled.
+ */
+void tasklet_setup(struct tasklet_struct *t, void (*callback)(struct tasklet_struct *));
+/**
+ * tasklet_schedule - run @t once, soon, in softirq context on this CPU (system_bh_wq)
+ * @t: the tasklet
+ *
+ * Does nothing if @t is already scheduled. Context: any, including hard-IRQ handlers.
+ */
+void tasklet_schedule(struct tasklet_struct *t);
+/**
+ * tasklet_hi_schedule - tasklet_schedule() on the high-priority BH queue (system_bh_highpri_wq)
+ * @t: the tasklet
+ *
+ * Context: any.
+ */
+void tasklet_hi_schedule(struct tasklet_struct *t);
+/**
+ * tasklet_disable_nosync - disable @t (nesting); a run already started finishes on its own
+ * @t: the tasklet
+ *
+ * Context: any.
+ */
+void tasklet_disable_nosync(struct tasklet_struct *t);
+/**
+ * tasklet_disable - disable @t and wait until its function is not running
+ * @t: the tasklet
+ *
+ * Context: process context (waits); tasklet_disable_in_atomic() spins instead.
+ */
+void tasklet_disable(struct tasklet_struct *t);
+/**
+ * tasklet_disable_in_atomic - tasklet_disable() that busy-waits, for atomic context
+ * @t: the tasklet
+ *
+ * Context: any but @t's own callback.
+ */
+void tasklet_disable_in_atomic(struct tasklet_struct *t);
+/**
+ * tasklet_enable - undo one disable; at depth 0 a tasklet scheduled meanwhile runs
+ * @t: the tasklet
+ *
+ * An enable without a disable WARNs and changes nothing. Context: any.
+ */
+void tasklet_enable(struct tasklet_struct *t);
+/**
+ * tasklet_kill - wait for a scheduled run of @t to finish and keep it from being scheduled
+ * @t: the tasklet
+ *
+ * Waits for a scheduled run and a running one. A tasklet that is both scheduled and disabled
+ * would never run (the kernel waits for ever): cmwq WARNs and drops the scheduled run.
+ * Context: process context (sleeps); from interrupt context it WARNs and does nothing.
+ */
+void tasklet_kill(struct tasklet_struct *t);
+/**
+ * tasklet_unlock_wait - wait until the function of @t is not running
+ * @t: the tasklet
+ *
+ * Context: process context; tasklet_unlock_spin_wait() busy-waits, for atomic context.
+ */
+void tasklet_unlock_wait(struct tasklet_struct *t);
+void tasklet_unlock_spin_wait(struct tasklet_struct *t);
+/**
+ * tasklet_trylock - take @t's RUN bit, as its runner does
+ * @t: the tasklet
+ *
+ * Return: true if it was free (then tasklet_unlock() releases it).
+ */
+bool tasklet_trylock(struct tasklet_struct *t);
+/* tasklet_unlock - release the RUN bit taken by tasklet_trylock(). */
+void tasklet_unlock(struct tasklet_struct *t);
 
 CMWQ_EXTERN_C_END
 

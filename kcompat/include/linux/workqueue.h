@@ -19,6 +19,7 @@
 
 #include <linux/compiler.h>
 #include <linux/lockdep.h>
+#include <linux/rcupdate.h>
 #include <linux/threads.h>
 #include <linux/timer.h>
 #include <linux/types.h>
@@ -134,6 +135,22 @@ enum {
 
 #define to_delayed_work(w) ((struct delayed_work *)((char *)(w) - offsetof(struct delayed_work, work)))
 
+/*
+ * struct rcu_work - a work item queued only after an RCU grace period (queue_rcu_work()): its
+ * function may free what readers that began before the queueing could still see.
+ */
+struct rcu_work {
+	struct work_struct work;
+	struct rcu_head rcu;
+	struct workqueue_struct *wq; /* the queue it goes to once the grace period is over */
+};
+#define INIT_RCU_WORK(_work, _func) INIT_WORK(&(_work)->work, (_func))
+#define INIT_RCU_WORK_ONSTACK(_work, _func) INIT_WORK_ONSTACK(&(_work)->work, (_func))
+/* from_work - the structure of type *@var that embeds @callback_work as @work_fieldname. */
+#define from_work(var, callback_work, work_fieldname) \
+	((__typeof__(var))((char *)(callback_work) - __builtin_offsetof(__typeof__(*(var)), work_fieldname)))
+#define to_rcu_work(w) ((struct rcu_work *)((char *)(w) - offsetof(struct rcu_work, work)))
+
 /* PENDING bit: queued, on a timer, or in the queue hand-off. A racy snapshot. */
 #define work_pending(work) ((__atomic_load_n(&(work)->data.counter, __ATOMIC_RELAXED) & 1L) != 0)
 #define delayed_work_pending(w) work_pending(&(w)->work)
@@ -185,6 +202,27 @@ void drain_workqueue(struct workqueue_struct *wq);
 bool flush_work(struct work_struct *work);
 bool flush_delayed_work(struct delayed_work *dwork);
 void flush_scheduled_work(void);
+
+/**
+ * queue_rcu_work - queue @rwork on @wq after a full RCU grace period
+ * @wq: the target queue
+ * @rwork: the item (INIT_RCU_WORK)
+ *
+ * The item is queued, on the CPU where the grace period ended, once every RCU read-side critical
+ * section running at the call has ended. An item that is disabled cannot be queued this way: it
+ * WARNs and returns false.
+ * Context: any; never sleeps.
+ * Return: true if queued; false if @rwork was already pending (it will still run once).
+ */
+bool queue_rcu_work(struct workqueue_struct *wq, struct rcu_work *rwork);
+/**
+ * flush_rcu_work - wait for the grace period of a pending @rwork and then for its function
+ * @rwork: the item
+ *
+ * Context: process context; sleeps.
+ * Return: true if it was pending (queued or waiting for its grace period) or running; else false.
+ */
+bool flush_rcu_work(struct rcu_work *rwork);
 
 bool cancel_work(struct work_struct *work);
 bool cancel_work_sync(struct work_struct *work);
@@ -244,6 +282,46 @@ void thaw_workqueues(void);
 int schedule_on_each_cpu(work_func_t func);
 long work_on_cpu(int cpu, long (*fn)(void *), void *arg);
 
+struct lock_class_key;
+/**
+ * work_on_cpu_key - work_on_cpu() with the lockdep key of the caller's work_on_cpu() site
+ * @cpu: the CPU to run @fn on
+ * @fn: called in a kworker bound to @cpu
+ * @arg: its argument
+ * @key: accepted for the kernel's signature; cmwq's lock checks need none
+ *
+ * Context: process context; sleeps until @fn returned.
+ * Return: what @fn returned.
+ */
+long work_on_cpu_key(int cpu, long (*fn)(void *), void *arg, struct lock_class_key *key);
+/**
+ * work_on_cpu_safe - work_on_cpu() that refuses a CPU that is not online
+ * @cpu: the CPU to run @fn on
+ * @fn: called in a kworker bound to @cpu
+ * @arg: its argument
+ *
+ * Context: process context; sleeps until @fn returned.
+ * Return: what @fn returned; -ENODEV, without calling @fn, when @cpu is not one of the process's
+ * CPUs (offline, U2).
+ */
+long work_on_cpu_safe(int cpu, long (*fn)(void *), void *arg);
+long work_on_cpu_safe_key(int cpu, long (*fn)(void *), void *arg, struct lock_class_key *key);
+
+/* struct execute_work - the item execute_in_process_context() uses when it must defer. */
+struct execute_work {
+	struct work_struct work;
+};
+/**
+ * execute_in_process_context - call @fn now if the caller is in process context, else later
+ * @fn: the function; receives &@ew->work
+ * @ew: storage for deferring, valid until @fn ran
+ *
+ * Context: any. In interrupt context (hard IRQ, BH items, tasklets) @fn is queued on
+ * system_wq and runs in a kworker.
+ * Return: 0 if @fn was called synchronously, 1 if it was queued.
+ */
+int execute_in_process_context(work_func_t fn, struct execute_work *ew);
+
 /* ---- system workqueues: created lazily on first use, never destroyed ------------------------ */
 
 /* events: per-CPU, short items; the target of schedule_*(). system_wq is the same queue (D1). */
@@ -262,6 +340,15 @@ extern struct workqueue_struct *system_freezable_wq;
 extern struct workqueue_struct *system_power_efficient_wq;
 /* events_freezable_pwr_efficient: both of the above. */
 extern struct workqueue_struct *system_freezable_power_efficient_wq;
+/* events_dfl_long: unbound, for long-running items that need no particular CPU. */
+extern struct workqueue_struct *system_dfl_long_wq;
+/*
+ * events_bh: WQ_BH. Items run in softirq context (in_softirq() is true) on the CPU that queued
+ * them, one at a time in queueing order, and must not sleep (docs/bh.md). Tasklets run here.
+ */
+extern struct workqueue_struct *system_bh_wq;
+/* events_bh_highpri: WQ_BH | WQ_HIGHPRI; tasklet_hi_schedule() runs tasklets here. */
+extern struct workqueue_struct *system_bh_highpri_wq;
 
 /* ---- lockdep: sharing classes, as in the kernel (docs/lockdep.md) ---------------------------- */
 
