@@ -19,6 +19,7 @@
 // blocking_scope, reclaim_scope), builder.hpp (builder), fault.hpp (fault injection for tests).
 #pragma once
 
+#include <cmwq/attrs.hpp>
 #include <cmwq/builder.hpp>
 #include <cmwq/fault.hpp>
 #include <cmwq/queue.hpp>
