@@ -21,6 +21,7 @@
 
 #include <cmwq/attrs.hpp>
 #include <cmwq/builder.hpp>
+#include <cmwq/control.hpp>
 #include <cmwq/fault.hpp>
 #include <cmwq/queue.hpp>
 #include <cmwq/work.hpp>

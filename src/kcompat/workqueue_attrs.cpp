@@ -1,5 +1,5 @@
 // src/kcompat/workqueue_attrs.cpp - struct workqueue_attrs, apply_workqueue_attrs() and the
-// WQ_SYSFS attributes through the C door.
+// WQ_SYSFS attributes through the C door, and the switch of the control socket that serves them.
 //
 // The C struct holds a cpumask of NR_CPUS bits; the engine's wq_attrs a cpu_set. The conversion
 // keeps one rule: a mask equal to every possible CPU is stored as given (reads show it), and an
@@ -7,6 +7,7 @@
 // Warnings are given here, not in the engine, because only the C door's misuse is the kernel's
 // WARN_ON (a sysfs write of a bad value is an error code, never a warning).
 #include "core/attrs.hpp"
+#include "core/control_server.hpp"
 #include "core/warn.hpp"
 #include "core/workqueue.hpp"
 #include "core/wq_sysfs.hpp"
@@ -85,6 +86,19 @@ int cmwq_wq_sysfs_read(const char* wq, const char* attr, char* buf, size_t size)
 
 int cmwq_wq_sysfs_write(const char* wq, const char* attr, const char* value) {
   return core::sysfs_store(wq ? wq : "", attr ? attr : "", value ? value : "");
+}
+
+int cmwq_control_start(void) { return core::control_start(); }
+void cmwq_control_stop(void) { core::control_stop(); }
+
+int cmwq_control_socket_path(char* buf, size_t size) {
+  const std::string path = core::control_socket_path();
+  if (buf && size) {
+    const std::size_t n = std::min(size - 1, path.size());
+    std::memcpy(buf, path.data(), n);
+    buf[n] = '\0';
+  }
+  return static_cast<int>(path.size());
 }
 
 }  // extern "C"

@@ -4,7 +4,8 @@
  * <linux/workqueue.h> (the kernel defines these in that header; cmwq keeps them in their own file).
  *
  *   enum wq_affn_scope, struct workqueue_attrs, alloc_workqueue_attrs(), free_workqueue_attrs(),
- *   apply_workqueue_attrs(), cmwq_wq_sysfs_read(), cmwq_wq_sysfs_write().
+ *   apply_workqueue_attrs(), cmwq_wq_sysfs_read(), cmwq_wq_sysfs_write(), and the control socket
+ *   that serves them to wqctl: cmwq_control_start(), cmwq_control_stop(), cmwq_control_socket_path().
  *
  * Rules (docs/attrs.md): only unbound, unordered queues take attributes; items already queued
  * finish where they were queued, later ones run on pools of the new attributes. The WQ_SYSFS
@@ -96,6 +97,28 @@ int cmwq_wq_sysfs_read(const char *wq, const char *attr, char *buf, size_t size)
  * ordered queue); -EINVAL (-ERANGE, -EOVERFLOW) for a bad value, nothing changed.
  */
 int cmwq_wq_sysfs_write(const char *wq, const char *attr, const char *value);
+
+/**
+ * cmwq_control_start - serve this process's queues and attributes to wqctl (docs/control.md)
+ *
+ * Serves a UNIX socket $XDG_RUNTIME_DIR/cmwq/<pid>.sock (or /tmp/cmwq-<uid>/<pid>.sock), mode
+ * 0600, to peers of the same uid only. CMWQ_CONTROL=1 does the same when the engine starts.
+ * Idempotent. Context: may sleep.
+ * Return: 0, or -errno (-EPERM when the directory is not ours or not 0700).
+ */
+int cmwq_control_start(void);
+
+/* cmwq_control_stop - stop serving and remove the socket (also done at exit). */
+void cmwq_control_stop(void);
+
+/**
+ * cmwq_control_socket_path - where this process serves
+ * @buf: receives the path, NUL-terminated (truncated to @size - 1)
+ * @size: size of @buf
+ *
+ * Return: the length of the path; 0 when not serving.
+ */
+int cmwq_control_socket_path(char *buf, size_t size);
 
 CMWQ_EXTERN_C_END
 
