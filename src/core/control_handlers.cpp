@@ -90,7 +90,9 @@ json cmd_list() {
     j.set("name", q.name).set("flags", flag_names(f)).set("sysfs", (f & wq_flag::sysfs) != 0);
     j.set("max_active", s.max_active).set("nr_active", s.nr_active).set("nr_inactive", s.nr_inactive);
     j.set("total", s.v[pwq_stat_started]).set("completed", s.v[pwq_stat_completed]);
-    j.set("in_flight", s.v[pwq_stat_started] - s.v[pwq_stat_completed]);
+    // The counters are read one after the other: never show a negative count in flight.
+    const auto started = s.v[pwq_stat_started], completed = s.v[pwq_stat_completed];
+    j.set("in_flight", started > completed ? started - completed : 0ul);
     j.set("cpu_time_us", s.v[pwq_stat_cpu_time]).set("cpu_hog", s.v[pwq_stat_cpu_intensive]);
     j.set("cm_wakeup", s.v[pwq_stat_cm_wakeup]).set("repatriated", s.v[pwq_stat_repatriated]);
     j.set("mayday", s.v[pwq_stat_mayday]).set("rescued", s.v[pwq_stat_rescued]);

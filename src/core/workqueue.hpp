@@ -89,6 +89,7 @@ class pwq_set {
   const slot* begin() const noexcept { return slots_.data(); }
   const slot* end() const noexcept { return slots_.data() + size_.load(std::memory_order_acquire); }
   bool empty() const noexcept { return size_.load(std::memory_order_acquire) == 0; }
+  std::size_t size() const noexcept { return size_.load(std::memory_order_acquire); }
 
  private:
   std::vector<slot> slots_;            // X: written before size_ covers them

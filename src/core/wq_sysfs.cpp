@@ -10,6 +10,7 @@
 // other.
 #include "wq_sysfs.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
