@@ -140,6 +140,17 @@ TEST(SysfsAttrs, QueuesWithoutWqSysfsAreNotListed) {
   EXPECT_EQ(cmwq_wq_sysfs_write("sysfs_hidden", "max_active", "4"), -ENOENT);
 }
 
+TEST(SysfsAttrs, SecondWqSysfsQueueWithTheSameNameIsRefused) {
+  wq_guard first{alloc_workqueue("sysfs_dup", WQ_UNBOUND | WQ_SYSFS, 0)};
+  ASSERT_NE(first.wq, nullptr);
+  log_capture log;
+  wq_guard second{alloc_workqueue("sysfs_dup", WQ_PERCPU | WQ_SYSFS, 0)};
+  EXPECT_EQ(second.wq, nullptr);
+  EXPECT_TRUE(log.contains("cannot create duplicate filename '/devices/virtual/workqueue/sysfs_dup'"));
+  wq_guard plain{alloc_workqueue("sysfs_dup", WQ_UNBOUND, 0)};
+  EXPECT_NE(plain.wq, nullptr) << "a queue without WQ_SYSFS has no directory to clash";
+}
+
 TEST(SysfsAttrs, MaxActiveValidatesAndReadsBack) {
   wq_guard q{alloc_workqueue("sysfs_ma", WQ_UNBOUND | WQ_SYSFS, 0)};
   EXPECT_EQ(cmwq_wq_sysfs_write("sysfs_ma", "max_active", "0"), -EINVAL);

@@ -25,6 +25,7 @@
 #include "topology.hpp"
 #include "warn.hpp"
 #include "worker_pool.hpp"
+#include "wq_sysfs.hpp"
 
 namespace cmwq::core {
 
@@ -366,6 +367,11 @@ wq_handle alloc_workqueue(const char* fmt_name, unsigned flags, int max_active, 
     CMWQ_WARN_ONCE("workqueue: name exceeds WQ_NAME_LEN. Truncating to: %s", name);
   }
   if (!sanitize_flags(name, &flags, &max_active)) return 0;
+  // 6.6: a WQ_SYSFS queue is a sysfs directory, and two cannot share a name.
+  if ((flags & wq_flag::sysfs) && sysfs_name_taken(name)) {
+    log_line("sysfs: cannot create duplicate filename '/devices/virtual/workqueue/%s'", name);
+    return 0;
+  }
 
   auto& r = registry();
   workqueue* wq = nullptr;

@@ -214,6 +214,8 @@ int global_store(std::string_view attr, std::string_view v) {
 
 }  // namespace
 
+bool sysfs_name_taken(std::string_view name) { return find_sysfs_queue(name) != 0; }
+
 std::vector<std::string> sysfs_queues() {
   std::vector<std::string> names;
   for_each_workqueue(

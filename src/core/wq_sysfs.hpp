@@ -26,6 +26,10 @@ struct sysfs_attr_info {
 // sysfs_queues() - the names of live WQ_SYSFS queues, in creation order of their slots.
 std::vector<std::string> sysfs_queues();
 
+// sysfs_name_taken() - a live WQ_SYSFS queue is called `name` already (names of WQ_SYSFS queues
+// are unique, as sysfs directories are: alloc_workqueue() refuses a second one).
+bool sysfs_name_taken(std::string_view name);
+
 // sysfs_attrs() - the attributes of `queue` (per_cpu and max_active for every queue; nice,
 // cpumask, affinity_scope, affinity_strict too for unbound ones; max_active is 0444 on ordered
 // queues). Returns -ENOENT if no live WQ_SYSFS queue has that name, else 0.
