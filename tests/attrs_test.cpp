@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <string>
 
+#include "max_active_probe.hpp"
 #include "test_support.hpp"
 
 #include <linux/fs.h>
@@ -151,18 +152,22 @@ TEST(SysfsAttrs, SecondWqSysfsQueueWithTheSameNameIsRefused) {
   EXPECT_NE(plain.wq, nullptr) << "a queue without WQ_SYSFS has no directory to clash";
 }
 
+// Each bad value is refused with -EINVAL and changes nothing; then `good` reads back as `after`.
+void expect_validated(const char* wq, const char* attr, std::initializer_list<const char*> bad, const char* before,
+                      const char* good, const char* after) {
+  for (const char* v : bad) EXPECT_EQ(cmwq_wq_sysfs_write(wq, attr, v), -EINVAL) << attr << " = " << v;
+  EXPECT_EQ(sysfs_read(wq, attr), before);
+  EXPECT_EQ(cmwq_wq_sysfs_write(wq, attr, good), 0);
+  EXPECT_EQ(sysfs_read(wq, attr), after);
+}
+
 TEST(SysfsAttrs, MaxActiveValidatesAndReadsBack) {
   wq_guard q{alloc_workqueue("sysfs_ma", WQ_UNBOUND | WQ_SYSFS, 0)};
-  EXPECT_EQ(cmwq_wq_sysfs_write("sysfs_ma", "max_active", "0"), -EINVAL);
-  EXPECT_EQ(cmwq_wq_sysfs_write("sysfs_ma", "max_active", "abc"), -EINVAL);
-  EXPECT_EQ(sysfs_read("sysfs_ma", "max_active"), "1024\n");
-  EXPECT_EQ(cmwq_wq_sysfs_write("sysfs_ma", "max_active", "4\n"), 0);
-  EXPECT_EQ(sysfs_read("sysfs_ma", "max_active"), "4\n");
+  expect_validated("sysfs_ma", "max_active", {"0", "abc"}, "1024\n", "4\n", "4\n");
 }
 
 TEST(SysfsAttrs, OrderedQueueMaxActiveIsReadOnly) {
   wq_guard q{alloc_ordered_workqueue("sysfs_ord", WQ_SYSFS)};
-  std::vector<std::string> names = cmwq::sysfs::attributes("sysfs_ord");
   EXPECT_EQ(cmwq_wq_sysfs_write("sysfs_ord", "max_active", "4"), -EACCES);
   EXPECT_EQ(cmwq_wq_sysfs_write("sysfs_ord", "nice", "4"), -EINVAL);
   EXPECT_EQ(sysfs_read("sysfs_ord", "max_active"), "1\n");
@@ -170,11 +175,7 @@ TEST(SysfsAttrs, OrderedQueueMaxActiveIsReadOnly) {
 
 TEST(SysfsAttrs, NiceRange) {
   wq_guard q{alloc_workqueue("sysfs_nice", WQ_UNBOUND | WQ_SYSFS, 0)};
-  EXPECT_EQ(cmwq_wq_sysfs_write("sysfs_nice", "nice", "20"), -EINVAL);
-  EXPECT_EQ(cmwq_wq_sysfs_write("sysfs_nice", "nice", "-21"), -EINVAL);
-  EXPECT_EQ(sysfs_read("sysfs_nice", "nice"), "0\n");
-  EXPECT_EQ(cmwq_wq_sysfs_write("sysfs_nice", "nice", "-5"), 0);
-  EXPECT_EQ(sysfs_read("sysfs_nice", "nice"), "-5\n");
+  expect_validated("sysfs_nice", "nice", {"20", "-21"}, "0\n", "-5", "-5\n");
 }
 
 TEST(SysfsAttrs, AffinityScopeAndStrict) {
@@ -218,30 +219,7 @@ TEST(SysfsAttrs, GlobalCpumaskRefusesAnEmptyMask) {
 TEST(SysfsAttrs, MaxActiveWrittenThroughSysfsLimitsConcurrency) {
   wq_guard q{alloc_workqueue("sysfs_limit", WQ_UNBOUND | WQ_SYSFS, 0)};
   ASSERT_EQ(cmwq_wq_sysfs_write("sysfs_limit", "max_active", "1"), 0);
-  static gate g;
-  static std::atomic<int> running{0};
-  struct item {
-    static void fn(work_struct*) {
-      running.fetch_add(1);
-      g.wait();
-    }
-  };
-  gate_opener opener{g};
-  work_struct a, b;
-  INIT_WORK(&a, item::fn);
-  INIT_WORK(&b, item::fn);
-  queue_work(q.wq, &a);
-  queue_work(q.wq, &b);
-  CMWQ_ASSERT_WITHIN(running.load() == 1, k_deadline);
-  std::this_thread::sleep_for(100ms);
-  cmwq_wq_stats s{};
-  ASSERT_EQ(cmwq_workqueue_stats(q.wq, &s), 0);
-  EXPECT_EQ(s.nr_active, 1);
-  EXPECT_EQ(s.nr_inactive, 1);
-  EXPECT_EQ(running.load(), 1);
-  g.open();
-  flush_workqueue(q.wq);
-  EXPECT_EQ(running.load(), 2);
+  expect_one_item_at_a_time(q.wq);
 }
 
 // --- <linux/fs.h> ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@
 
 #include "core/control_json.hpp"
 #include "core/control_server.hpp"
+#include "max_active_probe.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -109,26 +110,7 @@ TEST_F(Control, GetAndSetMaxActiveAndTheQueueFollows) {
   r = wqctl("get " + pid_str() + " ctl_tuned");
   EXPECT_NE(r.out.find("affinity_scope   default (cache_shard)"), std::string::npos) << r.out;
 
-  static gate g;
-  static std::atomic<int> running{0};
-  struct item {
-    static void fn(work_struct*) {
-      running.fetch_add(1);
-      g.wait();
-    }
-  };
-  gate_opener opener{g};
-  work_struct a, b;
-  INIT_WORK(&a, item::fn);
-  INIT_WORK(&b, item::fn);
-  queue_work(q.wq, &a);
-  queue_work(q.wq, &b);
-  CMWQ_ASSERT_WITHIN(running.load() == 1, k_deadline);
-  std::this_thread::sleep_for(100ms);
-  EXPECT_EQ(running.load(), 1) << "max_active 1 set by wqctl let two items run";
-  g.open();
-  flush_workqueue(q.wq);
-  EXPECT_EQ(running.load(), 2);
+  expect_one_item_at_a_time(q.wq);
 }
 
 TEST_F(Control, BadValuesOrderedAndNonSysfsQueuesAreRefusedWithExit2) {

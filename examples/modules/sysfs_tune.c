@@ -40,35 +40,36 @@ static void tune_item(struct work_struct *work)
 	atomic_dec(&running);
 }
 
-/* Writes @value to the attribute file @path; returns kernel_write()'s result. */
-static ssize_t write_attr(const char *path, const char *value)
+/*
+ * One open, one transfer, one close, as a sysfs attribute is used: writes @value if it is not
+ * NULL, else reads into @buf (NUL-terminated, @size bytes). Returns the transfer's result.
+ */
+static ssize_t attr_io(const char *path, const char *value, char *buf, size_t size)
 {
-	struct file *f;
+	struct file *f = filp_open(path, value ? O_WRONLY : O_RDONLY, 0);
 	loff_t pos = 0;
 	ssize_t ret;
 
-	f = filp_open(path, O_WRONLY, 0);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	ret = kernel_write(f, value, strlen(value), &pos);
+	if (value) {
+		ret = kernel_write(f, value, strlen(value), &pos);
+	} else {
+		ret = kernel_read(f, buf, size - 1, &pos);
+		buf[ret > 0 ? ret : 0] = '\0';
+	}
 	filp_close(f, NULL);
 	return ret;
 }
 
-/* Reads the attribute file @path into @buf (NUL-terminated); returns kernel_read()'s result. */
+static ssize_t write_attr(const char *path, const char *value)
+{
+	return attr_io(path, value, NULL, 0);
+}
+
 static ssize_t read_attr(const char *path, char *buf, size_t size)
 {
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t ret;
-
-	f = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	ret = kernel_read(f, buf, size - 1, &pos);
-	buf[ret > 0 ? ret : 0] = '\0';
-	filp_close(f, NULL);
-	return ret;
+	return attr_io(path, NULL, buf, size);
 }
 
 static int tune_check(void)
