@@ -5,9 +5,9 @@
 // on request, owns a non-blocking listening socket and every connection, and multiplexes them
 // with poll(). It reads whole lines, answers each with control_handle() (which takes engine locks
 // only for short snapshots, never across I/O) and queues the reply in a per-connection buffer
-// that drains as the peer reads. A peer that sends a line longer than max_line, or lets
-// max_pending reply bytes pile up, is disconnected; at most max_clients are served at once.
-// Nothing in the engine ever waits for this thread.
+// that drains as the peer reads. A peer that sends a line longer than max_line, or sends another
+// request while more than max_pending bytes of replies wait unread, is disconnected; at most
+// max_clients are served at once. Nothing in the engine ever waits for this thread.
 //
 // Trust: the directory is 0700 and ours, the socket 0600, and each accepted peer must have our
 // uid (SO_PEERCRED) or it gets one error line and is closed. Stale sockets (a pid that no longer
@@ -41,7 +41,7 @@ namespace cmwq::core {
 namespace {
 
 constexpr std::size_t max_line = 64 * 1024;
-constexpr std::size_t max_pending = 8 * 1024 * 1024;
+constexpr std::size_t max_pending = 1024 * 1024;
 constexpr std::size_t max_clients = 32;
 
 struct client {
@@ -82,12 +82,14 @@ bool serve_lines(client& c) {
   for (;;) {
     const auto nl = c.in.find('\n');
     if (nl == std::string::npos) return c.in.size() <= max_line;
+    // A peer that asks again while over max_pending of earlier replies is still unread is not
+    // reading: drop it. One reply may be larger (a big dump) without harm.
+    if (c.out.size() > max_pending) return false;
     const std::string line = c.in.substr(0, nl);
     c.in.erase(0, nl + 1);
     if (line.empty()) continue;
     const auto req = json::parse(line);
     c.out += req ? control_handle(*req).dump() + "\n" : error_line(EINVAL, "malformed request: not one JSON object");
-    if (c.out.size() > max_pending) return false;
   }
 }
 
