@@ -14,6 +14,9 @@
 #ifndef CMWQ_LINUX_FS_H
 #define CMWQ_LINUX_FS_H
 
+/* The user-space API part first, as the kernel's fs.h includes uapi/linux/fs.h (BLK*, FS_IOC_*). */
+#include_next <linux/fs.h>
+
 #include <fcntl.h>
 #include <sys/types.h>
 
