@@ -28,7 +28,7 @@ long kc_live_workers(void);                         /* kc_workloads.c: workers a
 size_t kc_sizeof_work(void);
 size_t kc_sizeof_delayed_work(void);
 
-/* ---- W4 with msleep() (compare.cpp) ---------------------------------------------------------- */
+/* ---- W4 with msleep() (compare/workloads.cpp) ----------------------------------------------- */
 /* provided by the caller: the CPU part of task idx, the sleep bracket, and the completion */
 void bench_w4_cpu_part(int idx);
 void bench_w4_sleep_enter(void);
@@ -38,7 +38,7 @@ bool kc_w4_prepare(int n);                          /* alloc_workqueue(WQ_PERCPU
 void kc_w4_start(int ncpu, int sleep_every, unsigned int sleep_ms); /* queue_work_on(i % ncpu) */
 void kc_w4_finish(void);                            /* flush_workqueue */
 
-/* ---- W5 with struct delayed_work (compare.cpp) ------------------------------------------------ */
+/* ---- W5 with struct delayed_work (compare/workloads.cpp) ------------------------------------ */
 /* provided by the caller: called from the work function of a timer that fired */
 void bench_w5_fired(int idx);
 bool kc_w5_init(void);                              /* alloc_workqueue */

@@ -20,6 +20,9 @@
 // Every probe opens its gate and cancels itself (cancel_*_sync) when destroyed, so a failing test
 // never leaves an item running on freed memory. Declare the queue BEFORE the probes that use it:
 // the probes then die first and the queue's destroy_workqueue() finds nothing blocked.
+//
+// What both kinds of test need (pinning, burning CPU time, log capture, polling with a deadline,
+// thread names, the deadline itself) is defined once, in test_support.hpp, and named here.
 #pragma once
 
 #include <dirent.h>
@@ -48,6 +51,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
@@ -60,7 +65,7 @@ using namespace std::chrono_literals;
 using ms = std::chrono::milliseconds;
 
 // Generous bounds for a loaded 2-core machine (and sanitizer builds).
-inline constexpr ms kDeadline = 10s;         // "eventually": anything that must happen
+inline constexpr ms kDeadline = cmwq_test::k_deadline;  // "eventually": anything that must happen
 inline constexpr unsigned kGateTimeoutMs = 15000;  // an item never waits on its gate longer
 inline constexpr ms kQuiet = 150ms;          // "does not happen": how long we watch for it
 
@@ -72,31 +77,13 @@ inline std::int64_t now_us() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
-inline std::int64_t thread_cpu_us() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-}
+inline std::int64_t thread_cpu_us() { return cmwq_test::thread_cpu_ns() / 1000; }
 
 // "burn N ms": busy-loop for N ms of the calling thread's CPU time, never blocking.
-inline void burn_ms(unsigned msecs) {
-  const std::int64_t until = thread_cpu_us() + static_cast<std::int64_t>(msecs) * 1000;
-  while (thread_cpu_us() < until) {
-  }
-}
+inline void burn_ms(unsigned msecs) { cmwq_test::burn_cpu_ms(msecs); }
 
-// Busy-waits (never blocks, so the concurrency manager sees a running worker) until pred() holds
-// or `limit` of wall time passed. Returns pred().
-template <class Pred>
-bool spin_until(Pred pred, ms limit = kDeadline) {
-  const std::int64_t until = now_us() + std::chrono::duration_cast<std::chrono::microseconds>(limit).count();
-  while (!pred()) {
-    if (now_us() >= until) return pred();
-  }
-  return true;
-}
-
-inline pid_t gettid_() { return static_cast<pid_t>(syscall(SYS_gettid)); }
+using cmwq_test::gettid_;
+using cmwq_test::spin_until;  // busy-waits until pred() holds or the limit (default kDeadline)
 
 // --- deadlines ------------------------------------------------------------------------------
 
@@ -104,18 +91,11 @@ inline pid_t gettid_() { return static_cast<pid_t>(syscall(SYS_gettid)); }
 // waited for and dumps the busy workqueues, then returns false.
 template <class Pred>
 bool wait_until(Pred pred, ms limit, const char* what) {
-  const std::int64_t until = now_us() + std::chrono::duration_cast<std::chrono::microseconds>(limit).count();
-  while (!pred()) {
-    if (now_us() >= until) {
-      if (pred()) return true;
-      std::fprintf(stderr, "capi: deadline of %lld ms expired waiting for: %s\n",
-                   static_cast<long long>(limit.count()), what);
-      show_all_workqueues();
-      return false;
-    }
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
+  if (cmwq_test::wait_until(pred, limit)) return true;
+  std::fprintf(stderr, "capi: deadline of %lld ms expired waiting for: %s\n", static_cast<long long>(limit.count()),
+               what);
+  show_all_workqueues();
+  return false;
 }
 
 // Returns true if pred() stays false for the whole of `window` (a "never happens" check).
@@ -193,52 +173,20 @@ inline const bool capi_watchdog_registered = [] {
 
 // --- log capture ----------------------------------------------------------------------------
 
-class log_capture {
+// Lines are printed only if the test failed (cmwq_test::log_recorder).
+class log_capture : public cmwq_test::log_recorder {
  public:
-  log_capture() { cmwq_set_log_hook(&log_capture::hook, this); }
-  ~log_capture() {
-    cmwq_set_log_hook(nullptr, nullptr);
-    if (::testing::Test::HasFailure()) {
-      std::lock_guard<std::mutex> g(mu_);
-      std::fprintf(stderr, "capi: %zu captured log line(s):\n", lines_.size());
-      for (const auto& l : lines_) std::fprintf(stderr, "  | %s\n", l.c_str());
-    }
-  }
-  log_capture(const log_capture&) = delete;
-  log_capture& operator=(const log_capture&) = delete;
+  log_capture() : log_recorder(echo_mode::on_failure) {}
 
-  bool contains(const std::string& needle) const { return count(needle) > 0; }
   // Lines containing every one of the needles.
   int count(const std::string& needle, const std::string& also = "") const {
-    std::lock_guard<std::mutex> g(mu_);
-    int n = 0;
-    for (const auto& l : lines_)
-      if (l.find(needle) != std::string::npos && (also.empty() || l.find(also) != std::string::npos)) n++;
-    return n;
+    return static_cast<int>(count_lines_with({needle, also}));
   }
   int count_warnings() const { return count("WARNING"); }
   bool wait_for(const std::string& needle, ms limit = kDeadline) const {
     return wait_until([&] { return contains(needle); }, limit, needle.c_str());
   }
-  std::string all() const {
-    std::lock_guard<std::mutex> g(mu_);
-    std::string s;
-    for (const auto& l : lines_) s += l + "\n";
-    return s;
-  }
-  void clear() {
-    std::lock_guard<std::mutex> g(mu_);
-    lines_.clear();
-  }
-
- private:
-  static void hook(const char* line, void* ctx) {
-    auto* self = static_cast<log_capture*>(ctx);
-    std::lock_guard<std::mutex> g(self->mu_);
-    self->lines_.emplace_back(line);
-  }
-  mutable std::mutex mu_;
-  std::vector<std::string> lines_;
+  std::string all() const { return joined(); }
 };
 
 // For the kernel's *_ONCE warnings: the first occurrence in the process must be logged, later ones
@@ -276,12 +224,7 @@ struct thaw_guard {
 // The CPUs the process may use (semantics.md U2: these are the online CPUs).
 inline const std::vector<int>& cpus() {
   static const std::vector<int> v = [] {
-    std::vector<int> r;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof set, &set) == 0)
-      for (int c = 0; c < CPU_SETSIZE; c++)
-        if (CPU_ISSET(c, &set)) r.push_back(c);
+    std::vector<int> r = cmwq_test::read_affinity();
     if (r.empty()) r.push_back(0);
     return r;
   }();
@@ -298,27 +241,7 @@ inline int last_cpu() { return cpus().back(); }
   } while (0)
 
 // Pins the calling thread to one CPU for the scope ("from CPU c"), then restores its mask.
-class cpu_pin {
- public:
-  explicit cpu_pin(int cpu) {
-    CPU_ZERO(&old_);
-    pthread_getaffinity_np(pthread_self(), sizeof old_, &old_);
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    ok_ = pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
-    // The pin takes effect at the next scheduling point; make sure we are there.
-    for (int i = 0; ok_ && sched_getcpu() != cpu && i < 1000; i++) sched_yield();
-  }
-  ~cpu_pin() { pthread_setaffinity_np(pthread_self(), sizeof old_, &old_); }
-  cpu_pin(const cpu_pin&) = delete;
-  cpu_pin& operator=(const cpu_pin&) = delete;
-  bool ok() const { return ok_; }
-
- private:
-  cpu_set_t old_;
-  bool ok_ = false;
-};
+using cmwq_test::cpu_pin;
 
 // Runs fn on a fresh thread pinned to `cpu` and joins it.
 inline void run_on_cpu(int cpu, const std::function<void()>& fn) {
@@ -331,26 +254,9 @@ inline void run_on_cpu(int cpu, const std::function<void()>& fn) {
 
 // --- thread names -----------------------------------------------------------------------------
 
-inline std::string thread_comm(pid_t tid) {
-  std::ifstream f("/proc/self/task/" + std::to_string(tid) + "/comm");
-  std::string s;
-  std::getline(f, s);
-  return s;
-}
-
-// Names (comm, 15 characters at most) of all threads of the process.
-inline std::vector<std::string> thread_names() {
-  std::vector<std::string> names;
-  DIR* d = opendir("/proc/self/task");
-  if (!d) return names;
-  while (dirent* e = readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    std::string s = thread_comm(static_cast<pid_t>(std::atoi(e->d_name)));
-    if (!s.empty()) names.push_back(s);
-  }
-  closedir(d);
-  return names;
-}
+using cmwq_test::thread_comm;
+using cmwq_test::thread_named;
+using cmwq_test::thread_names;  // comm, 15 characters at most, of all threads of the process
 
 // Threads whose comm is exactly `prefix` followed by a decimal id and then `suffix`, e.g. the
 // workers of CPU 1's normal pool: count_workers("kworker/1:", "").
@@ -380,12 +286,6 @@ inline bool name_matches(const std::string& pattern, const std::string& s) {
     }
   }
   return i == s.size();
-}
-
-inline bool thread_named(const std::string& name) {
-  for (const auto& s : thread_names())
-    if (s == name) return true;
-  return false;
 }
 
 // --- the probe work item ----------------------------------------------------------------------

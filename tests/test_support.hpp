@@ -2,9 +2,11 @@
 //
 //   cmwq_test::startup_cpus()       the CPUs this process may use, read at start-up (U2)
 //   CMWQ_REQUIRE_CPUS(n)            GTEST_SKIP unless at least n CPUs are available
+//   cmwq_test::k_deadline           the one deadline of "eventually" (capi::kDeadline is it too)
 //   cmwq_test::cpu_pin              RAII: pin the calling thread to one CPU ("from CPU c")
 //   cmwq_test::burn_cpu_ms(ms)      spin for ms of thread CPU time without blocking
-//   cmwq_test::log_capture          RAII: records every library log line (cmwq_set_log_hook)
+//   cmwq_test::log_recorder         records every library log line (cmwq_set_log_hook), echoed
+//                                   live or only when the test failed; log_capture: echoed live
 //   cmwq_test::wait_until(pred, t)  polls pred until it holds or t passes
 //   CMWQ_ASSERT_WITHIN(pred, t)     wait_until, and on failure dump every queue's state
 //   cmwq_test::dump_state()         show_all_workqueues() into the log; returns a hint string
@@ -14,6 +16,8 @@
 //   cmwq_test::worker_comm()        "kworker/1:2+name" of the calling worker
 //   cmwq_test::thread_state(tid)    scheduler state letter of one of our threads
 //   cmwq_test::test_seed()          a seed from CMWQ_TEST_SEED or random_device, printed
+//
+// tests/capi_support.hpp builds the C API tests' helpers on these (one definition each).
 //
 // Items recording what they do never take a lock: a contended lock puts the worker to sleep,
 // which concurrency management sees and answers by starting another worker, changing the very
@@ -35,6 +39,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fstream>
+#include <initializer_list>
 #include <mutex>
 #include <random>
 #include <string>
@@ -81,6 +86,7 @@ inline int cpu_a() { return startup_cpus().at(0); }
 inline int cpu_b() { return startup_cpus().at(1); }
 
 // Pins the calling thread to `cpu` for its lifetime and restores the previous mask after.
+// Expects the pin to succeed and the thread to be on `cpu` when the constructor returns.
 class cpu_pin {
  public:
   explicit cpu_pin(int cpu) {
@@ -91,6 +97,8 @@ class cpu_pin {
     CPU_SET(cpu, &one);
     ok_ = sched_setaffinity(0, sizeof one, &one) == 0;
     EXPECT_TRUE(ok_) << "cannot pin to CPU " << cpu << ": " << std::strerror(errno);
+    // Linux migrates the caller before sched_setaffinity() returns; yield in case it has not.
+    for (int i = 0; ok_ && sched_getcpu() != cpu && i < 1000; i++) sched_yield();
     if (ok_) {
       EXPECT_EQ(sched_getcpu(), cpu);
     }
@@ -123,9 +131,10 @@ inline void burn_cpu_ms(double ms) {
   }
 }
 
-// Spins (never blocks) until `pred` holds or `timeout` of wall time passed. Returns pred().
+// Spins (never blocks, so the concurrency manager sees a running worker) until `pred` holds or
+// `timeout` of wall time passed. Returns pred().
 template <class Pred>
-bool spin_until(Pred pred, std::chrono::nanoseconds timeout) {
+bool spin_until(Pred pred, std::chrono::nanoseconds timeout = k_deadline) {
   const auto end = steady::now() + timeout;
   while (!pred()) {
     if (steady::now() >= end) return pred();
@@ -169,16 +178,27 @@ inline std::string dump_state() {
 
 // --- log capture ----------------------------------------------------------------------------
 
-// Records every line the library logs while alive; lines are echoed to standard error so that a
-// failing test still shows them. Only one may be alive at a time (the hook is process-wide).
-class log_capture {
+// Records every line the library logs while alive. Only one may be alive at a time (the hook is
+// process-wide). echo_mode::live echoes each line to standard error as it comes;
+// echo_mode::on_failure prints them all at destruction if the test has failed. Either way a
+// failing test shows them.
+class log_recorder {
  public:
-  log_capture() { cmwq_set_log_hook(&hook, this); }
-  ~log_capture() { cmwq_set_log_hook(nullptr, nullptr); }
-  log_capture(const log_capture&) = delete;
-  log_capture& operator=(const log_capture&) = delete;
+  enum class echo_mode { live, on_failure };
 
-  bool contains(const std::string& sub) const { return count(sub) > 0; }
+  explicit log_recorder(echo_mode echo) : echo_(echo) { cmwq_set_log_hook(&hook, this); }
+  ~log_recorder() {
+    cmwq_set_log_hook(nullptr, nullptr);
+    if (echo_ == echo_mode::on_failure && ::testing::Test::HasFailure()) {
+      std::lock_guard<std::mutex> g(lock_);
+      std::fprintf(stderr, "capi: %zu captured log line(s):\n", lines_.size());
+      for (const auto& l : lines_) std::fprintf(stderr, "  | %s\n", l.c_str());
+    }
+  }
+  log_recorder(const log_recorder&) = delete;
+  log_recorder& operator=(const log_recorder&) = delete;
+
+  bool contains(const std::string& sub) const { return count_lines_with({sub}) > 0; }
   // Lines that contain every one of `subs`.
   std::size_t count_lines_with(std::initializer_list<std::string> subs) const {
     std::lock_guard<std::mutex> g(lock_);
@@ -190,7 +210,6 @@ class log_capture {
     }
     return n;
   }
-  std::size_t count(const std::string& sub) const { return count_lines_with({sub}); }
   std::vector<std::string> lines() const {
     std::lock_guard<std::mutex> g(lock_);
     return lines_;
@@ -200,16 +219,28 @@ class log_capture {
     for (const auto& l : lines()) s += l + "\n";
     return s;
   }
+  void clear() {
+    std::lock_guard<std::mutex> g(lock_);
+    lines_.clear();
+  }
 
  private:
   static void hook(const char* line, void* ctx) {
-    auto* self = static_cast<log_capture*>(ctx);
-    std::fprintf(stderr, "[cmwq log] %s\n", line);
+    auto* self = static_cast<log_recorder*>(ctx);
+    if (self->echo_ == echo_mode::live) std::fprintf(stderr, "[cmwq log] %s\n", line);
     std::lock_guard<std::mutex> g(self->lock_);
     self->lines_.emplace_back(line);
   }
+  const echo_mode echo_;
   mutable std::mutex lock_;
   std::vector<std::string> lines_;
+};
+
+// The C++ tests' capture: lines echoed live.
+class log_capture : public log_recorder {
+ public:
+  log_capture() : log_recorder(echo_mode::live) {}
+  std::size_t count(const std::string& sub) const { return count_lines_with({sub}); }
 };
 
 // --- synchronisation for items ---------------------------------------------------------------
@@ -371,16 +402,23 @@ class async_call {
   std::thread th_;  // last: starts after the fields above exist
 };
 
-// The names (comm) of all threads of this process.
+// The name (comm) of thread `tid` of this process, "" if it has gone.
+inline std::string thread_comm(pid_t tid) {
+  std::ifstream f("/proc/self/task/" + std::to_string(tid) + "/comm");
+  std::string s;
+  std::getline(f, s);
+  return s;
+}
+
+// The names (comm, 15 characters at most) of all threads of this process.
 inline std::vector<std::string> thread_names() {
   std::vector<std::string> out;
   DIR* d = opendir("/proc/self/task");
   if (!d) return out;
   while (dirent* e = readdir(d)) {
     if (e->d_name[0] == '.') continue;
-    std::ifstream f(std::string("/proc/self/task/") + e->d_name + "/comm");
-    std::string name;
-    if (std::getline(f, name)) out.push_back(name);
+    std::string name = thread_comm(static_cast<pid_t>(std::atoi(e->d_name)));
+    if (!name.empty()) out.push_back(name);
   }
   closedir(d);
   return out;

@@ -375,6 +375,88 @@ void split_cache_pod(const cpu_set& llc, const std::vector<cpu_set>& smt_pods,
   }
 }
 
+// The per-CPU lists from_sysfs() groups into pods, indexed by CPU id: the SMT siblings and the
+// CPUs sharing the LLC of each online CPU (every CPU is in its own lists).
+struct cpu_lists {
+  std::vector<cpu_set> smt, llc;
+};
+
+// The LLC of one CPU: the shared_cpu_list of the non-instruction cache index with the highest
+// level under `dir` (cpu/cpuN); false if there is none.
+bool read_llc(const std::string& dir, const cpu_set& online, cpu_set* llc) {
+  int best_level = -1;
+  std::string text;
+  for (int k = 0;; ++k) {
+    const std::string idx = dir + "/cache/index" + std::to_string(k);
+    int level = 0;
+    if (!read_text(idx + "/level", &text)) break;
+    if (!parse_cpu(text, &level) || level <= best_level) continue;
+    if (read_text(idx + "/type", &text) && trim(text) == "Instruction") continue;
+    cpu_set shared;
+    if (!read_list(idx + "/shared_cpu_list", online, &shared)) continue;
+    best_level = level;
+    *llc = shared;
+  }
+  return best_level >= 0;
+}
+
+// Per-CPU lists of from_sysfs() for `n` CPU ids: SMT siblings from thread_siblings_list (else
+// core_cpus_list, else the CPU alone), the LLC from read_llc() (else every online CPU). Sets
+// *fallback when some file was missing.
+cpu_lists read_cpu_lists(const std::string& root, const cpu_set& online, std::size_t n,
+                         bool* fallback) {
+  cpu_lists l{std::vector<cpu_set>(n), std::vector<cpu_set>(n)};
+  for (int cpu : online) {
+    const std::string dir = root + "/cpu/cpu" + std::to_string(cpu);
+    if (!read_list(dir + "/topology/thread_siblings_list", online, &l.smt[cpu]) &&
+        !read_list(dir + "/topology/core_cpus_list", online, &l.smt[cpu]))
+      *fallback = true;
+    l.smt[cpu].set(cpu);
+    if (!read_llc(dir, online, &l.llc[cpu])) {
+      *fallback = true;
+      l.llc[cpu] = online;
+    }
+    l.llc[cpu].set(cpu);
+  }
+  return l;
+}
+
+// NUMA nodes of from_sysfs(): node/nodeN/cpulist, in increasing N. Fills the node of every
+// online CPU into *cpu_node (`n` slots, -1 when offline) and returns the CPUs of each node; an
+// online CPU in no list joins the lowest node (node 0 if there is none) and sets *fallback.
+std::map<int, cpu_set> read_nodes(const std::string& root, const cpu_set& online, std::size_t n,
+                                  std::vector<int>* cpu_node, bool* fallback) {
+  std::map<int, cpu_set> nodes;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(root + "/node", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    int id = 0;
+    cpu_set cpus;
+    if (name.rfind("node", 0) == 0 && parse_cpu(std::string_view(name).substr(4), &id) &&
+        read_list(it->path().string() + "/cpulist", online, &cpus))
+      nodes.emplace(id, cpus);
+  }
+  cpu_node->assign(n, -1);
+  std::map<int, cpu_set> node_cpus;
+  for (int cpu : online) {
+    int node = -1;
+    for (const auto& [id, cpus] : nodes) {
+      if (cpus.test(cpu)) {
+        node = id;
+        break;
+      }
+    }
+    if (node < 0) {
+      *fallback = true;
+      node = nodes.empty() ? 0 : nodes.begin()->first;
+    }
+    (*cpu_node)[cpu] = node;
+    node_cpus[node].set(cpu);
+  }
+  return node_cpus;
+}
+
 cpu_set process_cpus() {
   cpu_set online;
   cpu_set_t* mask = CPU_ALLOC(nr_cpus);
@@ -432,71 +514,18 @@ topology topology::from_sysfs(const std::string& root, const cpu_set& online_in,
   const auto n = static_cast<std::size_t>(t.nr_cpu_ids);
 
   // Per-CPU lists: SMT siblings and the CPUs sharing the LLC.
-  std::vector<cpu_set> smt(n), llc(n);
-  for (int cpu : online) {
-    const std::string dir = root + "/cpu/cpu" + std::to_string(cpu);
-    if (!read_list(dir + "/topology/thread_siblings_list", online, &smt[cpu]) &&
-        !read_list(dir + "/topology/core_cpus_list", online, &smt[cpu]))
-      t.fallback_ = true;
-    smt[cpu].set(cpu);
-
-    int best_level = -1;
-    std::string text;
-    for (int k = 0;; ++k) {
-      const std::string idx = dir + "/cache/index" + std::to_string(k);
-      int level = 0;
-      if (!read_text(idx + "/level", &text)) break;
-      if (!parse_cpu(text, &level) || level <= best_level) continue;
-      if (read_text(idx + "/type", &text) && trim(text) == "Instruction") continue;
-      cpu_set shared;
-      if (!read_list(idx + "/shared_cpu_list", online, &shared)) continue;
-      best_level = level;
-      llc[cpu] = shared;
-    }
-    if (best_level < 0) {
-      t.fallback_ = true;
-      llc[cpu] = online;
-    }
-    llc[cpu].set(cpu);
-  }
+  const cpu_lists lists = read_cpu_lists(root, online, n, &t.fallback_);
 
   // NUMA nodes: node/nodeN/cpulist, in increasing N.
-  std::map<int, cpu_set> nodes;
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(root + "/node", ec), end; !ec && it != end;
-       it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    int id = 0;
-    cpu_set cpus;
-    if (name.rfind("node", 0) == 0 && parse_cpu(std::string_view(name).substr(4), &id) &&
-        read_list(it->path().string() + "/cpulist", online, &cpus))
-      nodes.emplace(id, cpus);
-  }
-  t.cpu_node_.assign(n, -1);
-  std::map<int, cpu_set> node_cpus;
-  for (int cpu : online) {
-    int node = -1;
-    for (const auto& [id, cpus] : nodes) {
-      if (cpus.test(cpu)) {
-        node = id;
-        break;
-      }
-    }
-    if (node < 0) {
-      t.fallback_ = true;
-      node = nodes.empty() ? 0 : nodes.begin()->first;
-    }
-    t.cpu_node_[cpu] = node;
-    node_cpus[node].set(cpu);
-  }
+  const std::map<int, cpu_set> node_cpus = read_nodes(root, online, n, &t.cpu_node_, &t.fallback_);
 
   // The pods of every scope.
   std::vector<cpu_set> pods;
   for (int cpu : online) pods.push_back(cpu_set{cpu});
   t.types_[static_cast<int>(affinity_scope::cpu)] = t.make_type(std::move(pods));
 
-  t.types_[static_cast<int>(affinity_scope::smt)] = t.make_type(group_by(online, smt));
-  t.types_[static_cast<int>(affinity_scope::cache)] = t.make_type(group_by(online, llc));
+  t.types_[static_cast<int>(affinity_scope::smt)] = t.make_type(group_by(online, lists.smt));
+  t.types_[static_cast<int>(affinity_scope::cache)] = t.make_type(group_by(online, lists.llc));
 
   const pod_type& smt_type = t.types_[static_cast<int>(affinity_scope::smt)];
   pods.clear();
