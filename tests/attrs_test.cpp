@@ -9,6 +9,7 @@
 #include "max_active_probe.hpp"
 #include "test_support.hpp"
 
+#include <linux/fault-inject.h>
 #include <linux/fs.h>
 
 namespace {
@@ -74,8 +75,10 @@ TEST(ApplyAttrs, LaterItemsRunAtTheNewNiceOnTheNewCpus) {
   free_workqueue_attrs(a);
   work_struct w;
   INIT_WORK(&w, record_nice_and_cpu);
+  g_seen_nice.store(-100);
+  g_seen_cpu.store(-1);
   ASSERT_TRUE(queue_work(q.wq, &w));
-  ASSERT_TRUE(flush_work(&w));
+  flush_workqueue(q.wq);  // flush_work() may find it done already and return false
   EXPECT_EQ(g_seen_nice.load(), 7);
   EXPECT_EQ(g_seen_cpu.load(), target);
 }
@@ -117,6 +120,22 @@ TEST(ApplyAttrs, FlippingBetweenTwoSettingsReusesPwqs) {
     ASSERT_EQ(apply_workqueue_attrs(q.wq, a), 0) << "change " << i;
   }
   free_workqueue_attrs(a);
+}
+
+TEST(ApplyAttrs, AllocationFailureChangesNothing) {
+  wq_guard q{alloc_workqueue("attrs_enomem", WQ_UNBOUND | WQ_SYSFS, 0)};
+  ASSERT_EQ(cmwq_fault_inject("wq_alloc:times=1"), 0);
+  EXPECT_EQ(cmwq_wq_sysfs_write("attrs_enomem", "nice", "3"), -ENOMEM);
+  cmwq_fault_reset();
+  EXPECT_EQ(sysfs_read("attrs_enomem", "nice"), "0\n");
+  EXPECT_EQ(cmwq_wq_sysfs_write("attrs_enomem", "nice", "3"), 0) << "works again once memory does";
+  work_struct w;
+  INIT_WORK(&w, record_nice_and_cpu);
+  g_seen_nice.store(-100);
+  g_seen_cpu.store(-1);
+  ASSERT_TRUE(queue_work(q.wq, &w));
+  flush_workqueue(q.wq);  // flush_work() may find it done already and return false
+  EXPECT_EQ(g_seen_nice.load(), 3);
 }
 
 // --- the attribute table (assertions 106-109) --------------------------------------------------

@@ -76,14 +76,8 @@ pool_workqueue* find_pwq(const std::vector<pool_workqueue*>& v, const pool_attrs
   return nullptr;
 }
 
-void release_unpublished(const std::vector<pool_workqueue*>& fresh) CMWQ_NO_TSA {
-  for (pool_workqueue* pwq : fresh) {
-    {
-      lock_guard g(pwq->pool->lock);
-      pwq->pool->refcnt--;
-    }
-    delete pwq;  // never reachable by anyone: not on the list, in no slot
-  }
+void release_unpublished(const std::vector<pool_workqueue*>& fresh) {
+  for (pool_workqueue* pwq : fresh) release_pwq(pwq);  // never reachable: not listed, in no slot
 }
 
 // Joins `fresh` to the list with the current flush colour (see the file comment).

@@ -190,17 +190,7 @@ bool alloc_pwqs(workqueue* wq, unsigned flags, int max_active, int scope_arg, bo
 }
 
 void free_pwqs(workqueue* wq) {
-  for (pool_workqueue* pwq : wq->pwqs) {
-    {
-      lock_guard g(pwq->pool->lock);
-      pwq->pool->refcnt--;
-    }
-    {
-      std::lock_guard<std::mutex> g(live_pwqs().lock);
-      live_pwqs().set.erase(pwq);
-    }
-    delete pwq;
-  }
+  for (pool_workqueue* pwq : wq->pwqs) release_pwq(pwq);
   wq->pwqs.clear();
   for (int cpu = 0; cpu < nr_cpu_ids(); ++cpu) wq->cpu_pwqs[static_cast<std::size_t>(cpu)].store(nullptr, std::memory_order_relaxed);
 }
@@ -353,6 +343,18 @@ pool_workqueue* new_pwq(worker_pool* pool, workqueue* wq, int max_active) {
   lock_guard g(pool->lock);
   pool->refcnt++;
   return pwq;
+}
+
+void release_pwq(pool_workqueue* pwq) {
+  {
+    lock_guard g(pwq->pool->lock);
+    pwq->pool->refcnt--;
+  }
+  {
+    std::lock_guard<std::mutex> g(live_pwqs().lock);
+    live_pwqs().set.erase(pwq);
+  }
+  delete pwq;
 }
 
 bool pwq_is_live(const pool_workqueue* pwq) noexcept {

@@ -249,5 +249,7 @@ void send_mayday(pool_workqueue* pwq) noexcept;
 bool pwq_is_live(const pool_workqueue* pwq) noexcept;
 // A new pwq linking `wq` to `pool` (counted in the pool's refcnt); nullptr on failure.
 pool_workqueue* new_pwq(worker_pool* pool, workqueue* wq, int max_active);
+// Undoes new_pwq(); the pwq must be empty and unreachable (no slot, no item).
+void release_pwq(pool_workqueue* pwq);
 
 }  // namespace cmwq::core
