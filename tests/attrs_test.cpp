@@ -85,17 +85,19 @@ TEST(ApplyAttrs, LaterItemsRunAtTheNewNiceOnTheNewCpus) {
 
 TEST(ApplyAttrs, FlushWaitsForItemsQueuedBeforeTheChange) {
   wq_guard q{alloc_workqueue("attrs_flush", WQ_UNBOUND, 0)};
-  static gate g;
-  static std::atomic<int> done{0};
-  struct item {
-    static void fn(work_struct*) {
-      g.wait();
-      done.fetch_add(1);
+  struct blocked {
+    work_struct work;
+    gate g;
+    std::atomic<int> done{0};
+    static void fn(work_struct* w) {
+      auto* b = reinterpret_cast<blocked*>(reinterpret_cast<char*>(w) - offsetof(blocked, work));
+      b->g.wait();
+      b->done.fetch_add(1);
     }
-  };
-  work_struct before;
-  INIT_WORK(&before, item::fn);
-  ASSERT_TRUE(queue_work(q.wq, &before));
+  } before;
+  gate_opener opener{before.g};
+  INIT_WORK(&before.work, blocked::fn);
+  ASSERT_TRUE(queue_work(q.wq, &before.work));
   workqueue_attrs* a = alloc_workqueue_attrs();
   a->nice = 3;
   ASSERT_EQ(apply_workqueue_attrs(q.wq, a), 0);
@@ -107,9 +109,9 @@ TEST(ApplyAttrs, FlushWaitsForItemsQueuedBeforeTheChange) {
   });
   std::this_thread::sleep_for(100ms);
   EXPECT_FALSE(flushed.load()) << "flush returned while an item queued before it still waits";
-  g.open();
+  before.g.open();
   flusher.join();
-  EXPECT_EQ(done.load(), 1);
+  EXPECT_EQ(before.done.load(), 1);
 }
 
 TEST(ApplyAttrs, FlippingBetweenTwoSettingsReusesPwqs) {
