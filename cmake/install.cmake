@@ -2,14 +2,17 @@
 #
 # Included from the top-level CMakeLists.txt after the cmwq and kcompat targets exist. Installs:
 #   lib/libcmwq.a, lib/libcmwq_kcompat.a               both STATIC
+#   lib/libcmwq_kmod_main.a                             main() for kernel-style modules (STATIC)
 #   include/cmwq/*.hpp                                  the C++ API:   #include <cmwq/cmwq.hpp>
 #   include/cmwq/kcompat/linux/*.h                      the C API:     #include <linux/workqueue.h>
 #                                                       (kept out of include/ so that its linux/*.h
 #                                                       never shadow the system's /usr/include/linux)
 #   lib/cmake/cmwq/cmwq{Config,ConfigVersion,Targets}.cmake
 #                                                       find_package(cmwq CONFIG) -> cmwq::cmwq,
-#                                                       cmwq::kcompat
-#   lib/pkgconfig/cmwq.pc, cmwq-kcompat.pc              pkg-config for C++ and C consumers
+#                                                       cmwq::kcompat, cmwq::kmod_main
+#   lib/pkgconfig/cmwq.pc, cmwq-kcompat.pc, cmwq-kmod.pc
+#                                                       pkg-config for C++ and C consumers, and for
+#                                                       kernel-style modules run by kmod_main
 #
 # The .pc files are written at install time, so `cmake --install build --prefix /some/where` gets
 # a prefix= line that names /some/where (not the CMAKE_INSTALL_PREFIX of configure time).
@@ -33,7 +36,11 @@ set(CMWQ_INSTALL_PKGCONFIGDIR "${CMAKE_INSTALL_LIBDIR}/pkgconfig"
 set(CMWQ_PC_EXTRA_LIBS "" CACHE STRING "Extra flags for the Libs: lines of cmwq.pc and cmwq-kcompat.pc")
 
 # --- libraries and headers ----------------------------------------------------------------------
-install(TARGETS cmwq kcompat
+set(cmwq_installed_targets cmwq kcompat)
+if(TARGET kmod_main)
+  list(APPEND cmwq_installed_targets kmod_main)
+endif()
+install(TARGETS ${cmwq_installed_targets}
   EXPORT cmwqTargets
   ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
   LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}"
@@ -84,7 +91,7 @@ if(NOT CMWQ_PC_EXTRA_LIBS STREQUAL "")
   set(CMWQ_PC_LIBS_TAIL " ${CMWQ_PC_EXTRA_LIBS}")
 endif()
 
-foreach(pc IN ITEMS cmwq cmwq-kcompat)
+foreach(pc IN ITEMS cmwq cmwq-kcompat cmwq-kmod)
   set(template "${PROJECT_BINARY_DIR}/pkgconfig/${pc}.pc.in")
   set(final "${PROJECT_BINARY_DIR}/pkgconfig/install/${pc}.pc")
   configure_file("${CMAKE_CURRENT_LIST_DIR}/${pc}.pc.in" "${template}" @ONLY)

@@ -3,7 +3,7 @@
 # need are present; install the missing ones with apt-get.
 #
 #   cmake >= 3.25, ninja-build, g++, clang, libclang-rt-<clang major>-dev (clang's sanitizer
-#   runtimes), libgtest-dev, libbenchmark-dev, pkg-config
+#   runtimes), libgtest-dev, libbenchmark-dev, pkg-config, systemtap-sdt-dev (<sys/sdt.h>)
 #
 # Idempotent and quiet when everything is there. Otherwise it runs
 # `apt-get install -y --no-install-recommends` (as root, or through sudo), with `apt-get update`
@@ -67,6 +67,9 @@ check() {
 	fi
 	if [ ! -e /usr/include/benchmark/benchmark.h ]; then
 		missing+=(libbenchmark-dev); problems+=("Google Benchmark (benchmark/benchmark.h) not found")
+	fi
+	if ! any_exists /usr/include/sys/sdt.h /usr/include/*/sys/sdt.h; then
+		missing+=(systemtap-sdt-dev); problems+=("<sys/sdt.h> (USDT probes) not found")
 	fi
 }
 

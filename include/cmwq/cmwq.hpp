@@ -15,7 +15,8 @@
 //   struct nic { cmwq::work irq_work{[this] { handle_irq(); }}; } dev;
 //   wq->enqueue(dev.irq_work);
 //
-// Headers: work.hpp (work, delayed_work), queue.hpp (queue, owned_queue, system queues,
+// Headers: work.hpp (work, delayed_work), observe.hpp (statistics, dumps, watchdog),
+// queue.hpp (queue, owned_queue, system queues,
 // blocking_scope, reclaim_scope), builder.hpp (builder), fault.hpp (fault injection for tests).
 #pragma once
 
@@ -23,5 +24,6 @@
 #include <cmwq/builder.hpp>
 #include <cmwq/control.hpp>
 #include <cmwq/fault.hpp>
+#include <cmwq/observe.hpp>
 #include <cmwq/queue.hpp>
 #include <cmwq/work.hpp>

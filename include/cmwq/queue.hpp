@@ -30,6 +30,8 @@ inline constexpr int any_cpu = 4096;  // WORK_CPU_UNBOUND: the local CPU (or its
 struct queue_stats {
   std::uint64_t started, completed, cpu_time_us, cpu_intensive, cm_wakeup, repatriated, mayday, rescued;
   int max_active, nr_active, nr_inactive;
+  std::uint64_t in_flight;  // items executing now: max(started - completed, 0)
+  unsigned flags;           // the queue's WQ_* flags (unbound, mem_reclaim... pick monitor columns)
 };
 
 class queue {

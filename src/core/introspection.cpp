@@ -1,12 +1,16 @@
-// src/core/introspection.cpp - questions about the caller, queues and items: current_work(),
-// workqueue_congested(), statistics, worker names and the show_all_workqueues() dump (6.1, 6.2).
+// src/core/introspection.cpp - questions about the caller, queues, pools and workers:
+// current_work(), workqueue_congested(), statistics (6.4), the list of live queues and worker
+// names (6.1). The dumps are in dump.cpp, the watchdog in watchdog.cpp.
 //
 // Everything here is a racy snapshot, as in the kernel: useful for decisions that tolerate a
-// stale answer, for tests and for dumps.
+// stale answer, for monitors, tests and dumps. Counters are relaxed atomics read without a lock;
+// list lengths and worker states are read under the pool lock so that each pool's numbers are
+// consistent with each other.
 #include <cstdio>
 #include <cstring>
 #include <string>
 
+#include "observe.hpp"
 #include "runtime.hpp"
 #include "topology.hpp"
 #include "warn.hpp"
@@ -14,8 +18,6 @@
 #include "workqueue.hpp"
 
 namespace cmwq::core {
-
-void for_each_workqueue(void (*fn)(workqueue*, void*), void* ctx) noexcept;  // workqueue.cpp
 
 work* current_work() noexcept {
   worker* wk = current_worker();
@@ -34,22 +36,100 @@ bool current_is_workqueue_mem_reclaim() noexcept {
   return (f & wq_flag::mem_reclaim) && !(f & wq_flag::legacy);
 }
 
-void set_worker_desc(const char* desc) noexcept {
+// Written under the pool lock (not only by the worker itself) so that dumps and
+// wq_worker_comm() of another thread read it without a race.
+void set_worker_desc(const char* desc) noexcept CMWQ_NO_TSA {
   worker* wk = current_worker();
   if (!wk || !wk->current_work) return;
+  lock_guard g(wk->pool->lock);
   std::snprintf(wk->desc, sizeof wk->desc, "%s", desc);
   wk->desc_valid = true;
+  wk->last_wq = wk->current_pwq->wq;
 }
 
-void current_worker_comm(char* buf, std::size_t size) noexcept {
+namespace {
+
+// The description of `wk`'s current or last item: set_worker_desc() text, else the queue's name.
+const char* worker_desc(const worker* wk) CMWQ_NO_TSA {
+  if (wk->desc_valid) return wk->desc;
+  if (wk->current_pwq) return wk->current_pwq->wq->name;
+  return wk->last_wq ? wk->last_wq->name : "";
+}
+
+}  // namespace
+
+void format_worker_comm(const worker* wk, char* buf, std::size_t size) noexcept CMWQ_NO_TSA {
+  const char* desc = worker_desc(wk);
+  std::snprintf(buf, size, "%s%s%s", wk->name, *desc ? (wk->current_work ? "+" : "-") : "", desc);
+}
+
+namespace {
+
+// Calls fn(worker) with its pool's lock held for the pool worker whose thread id is `tid`.
+// Returns whether it found one.
+template <class Fn>
+bool with_worker(pid_t tid, Fn&& fn) CMWQ_NO_TSA {
+  for (int id = 0; worker_pool* pool = pool_by_id(id); id++) {
+    lock_guard g(pool->lock);
+    for (list_node* n = pool->workers.next; n != &pool->workers; n = n->next) {
+      worker* wk = owner_of<worker>(n);
+      if (wk->tid != tid) continue;
+      fn(wk);
+      return true;
+    }
+  }
+  return false;
+}
+
+// The name of the rescuer whose thread id is `tid` (its current_* fields belong to the pool it
+// visits, which it changes on its own: only the name is read), or false.
+bool rescuer_name(pid_t tid, char* buf, std::size_t size) {
+  struct find_ctx {
+    pid_t tid;
+    char* buf;
+    std::size_t size;
+    bool found;
+  } ctx{tid, buf, size, false};
+  for_each_workqueue([](workqueue* wq, void* c) {
+    auto* f = static_cast<find_ctx*>(c);
+    if (!wq->rescuer || wq->rescuer->tid != f->tid) return;
+    std::snprintf(f->buf, f->size, "%s", wq->rescuer->name);
+    f->found = true;
+  }, &ctx);
+  return ctx.found;
+}
+
+}  // namespace
+
+void current_worker_comm(char* buf, std::size_t size) noexcept CMWQ_NO_TSA {
   worker* wk = current_worker();
   if (!buf || !size) return;
   if (!wk) {
     buf[0] = '\0';
     return;
   }
-  const char* desc = wk->desc_valid ? wk->desc : (wk->current_pwq ? wk->current_pwq->wq->name : "");
-  std::snprintf(buf, size, "%s%s%s", wk->name, *desc ? (wk->current_work ? "+" : "-") : "", desc);
+  format_worker_comm(wk, buf, size);
+}
+
+bool worker_comm_of(pid_t tid, char* buf, std::size_t size) noexcept {
+  if (!buf || !size) return false;
+  buf[0] = '\0';
+  return with_worker(tid, [&](worker* wk) { format_worker_comm(wk, buf, size); }) || rescuer_name(tid, buf, size);
+}
+
+void print_worker_info(const char* log_lvl, pid_t tid) noexcept CMWQ_NO_TSA {
+  (void)log_lvl;  // the log sink has no levels: log_line() takes every line
+  char line[320] = {};
+  with_worker(tid, [&](worker* wk) {
+    if (!wk->current_func) return;
+    char fn[96];
+    symbol_name(reinterpret_cast<const void*>(wk->current_func), fn, sizeof fn);
+    const char* name = wk->current_pwq->wq->name;
+    const char* desc = worker_desc(wk);
+    std::snprintf(line, sizeof line, "Workqueue: %s %s%s%s%s", name, fn, std::strcmp(name, desc) ? " (" : "",
+                  std::strcmp(name, desc) ? desc : "", std::strcmp(name, desc) ? ")" : "");
+  });
+  if (line[0]) log_line("%s", line);
 }
 
 bool workqueue_congested(int cpu, wq_handle h) noexcept CMWQ_NO_TSA {
@@ -86,97 +166,41 @@ bool workqueue_stats(wq_handle h, wq_stats* out) noexcept CMWQ_NO_TSA {
     out->nr_active += pwq->nr_active;
     for (list_node* n = pwq->inactive_works.next; n != &pwq->inactive_works; n = n->next) out->nr_inactive++;
   }
+  const std::uint64_t started = out->v[pwq_stat_started], completed = out->v[pwq_stat_completed];
+  out->in_flight = started > completed ? started - completed : 0;  // counters are read apart
+  out->flags = ref->flags.load(std::memory_order_relaxed);
   return true;
 }
 
-// --- dumps (6.2) ---------------------------------------------------------------------------------
-
-namespace {
-
-std::string func_name(work_fn fn) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%p", reinterpret_cast<void*>(fn));
-  return b;
-}
-
-// Appends "func" items of a list, collapsing runs of the same function as N*func.
-void append_list(std::string& out, list_node* head) {
-  work_fn prev = nullptr;
-  int run = 0;
-  bool first = true;
-  auto flush_run = [&] {
-    if (!run) return;
-    out += first ? " " : ", ";
-    first = false;
-    if (run > 1) out += std::to_string(run) + "*";
-    out += func_name(prev);
-  };
-  for (list_node* n = head->next; n != head; n = n->next) {
-    work* w = container_of<work>(n, offsetof(work, entry));
-    if (w->func == prev) {
-      run++;
-      continue;
-    }
-    flush_run();
-    prev = w->func;
-    run = 1;
-  }
-  flush_run();
-}
-
-void show_pwq(pool_workqueue* pwq) CMWQ_NO_TSA {
-  worker_pool* pool = pwq->pool;
+bool pool_stats_of(int id, pool_stats* out) noexcept CMWQ_NO_TSA {
+  worker_pool* pool = pool_by_id(id);
+  if (!pool || !out) return false;
   lock_guard g(pool->lock);
-  std::string in_flight, pending;
-  for (list_node* n = pool->workers.next; n != &pool->workers; n = n->next) {
-    worker* wk = owner_of<worker>(n);
-    if (wk->current_pwq != pwq) continue;
-    in_flight += in_flight.empty() ? " " : ", ";
-    in_flight += std::to_string(wk->tid) + ":" + func_name(wk->current_func) + " for " +
-                 std::to_string((jiffies_now() - wk->current_start_ms) / 1000) + "s";
-  }
-  for (list_node* n = pool->worklist.next; n != &pool->worklist; n = n->next) {
-    work* w = container_of<work>(n, offsetof(work, entry));
-    const long d = work_data_ref(w).load(std::memory_order_relaxed);
-    if ((d & work_data::pwq) && work_data_pwq(d) == pwq) {
-      pending += pending.empty() ? " " : ", ";
-      pending += func_name(w->func);
-    }
-  }
-  std::string inactive;
-  append_list(inactive, &pwq->inactive_works);
-  log_line("  pwq %d: cpus=%s flags=0x0 nice=%d active=%d refcnt=%d", pool->id,
-           pool->unbound() ? "unbound" : std::to_string(pool->cpu).c_str(), pool->attrs.nice, pwq->nr_active,
-           pool->refcnt);
-  if (!in_flight.empty()) log_line("    in-flight:%s", in_flight.c_str());
-  if (!pending.empty()) log_line("    pending:%s", pending.c_str());
-  if (!inactive.empty()) log_line("    inactive:%s", inactive.c_str());
+  *out = {};
+  out->id = pool->id;
+  out->cpu = pool->cpu;
+  out->nice = pool->attrs.nice;
+  out->nr_workers = pool->nr_workers;
+  out->nr_idle = pool->nr_idle;
+  out->nr_running = pool->nr_running;
+  for (list_node* n = pool->workers.next; n != &pool->workers; n = n->next)
+    out->nr_busy += owner_of<worker>(n)->current_work != nullptr;
+  for (list_node* n = pool->worklist.next; n != &pool->worklist; n = n->next) out->nr_pending++;
+  if (out->nr_pending) out->hung_ms = coarse_jiffies() - pool->last_progress_ts;
+  return true;
 }
 
-bool pwq_busy(pool_workqueue* pwq) CMWQ_NO_TSA {
-  lock_guard g(pwq->pool->lock);
-  return pwq->nr_active || !list_empty(&pwq->inactive_works);
-}
-
-void show_wq(workqueue* wq, void*) {
-  bool busy = false;
-  for (pool_workqueue* pwq : wq->pwqs) busy = busy || pwq_busy(pwq);
-  if (!busy) return;
-  log_line("workqueue %s: flags=0x%x", wq->name, wq->flags.load(std::memory_order_relaxed));
-  for (pool_workqueue* pwq : wq->pwqs)
-    if (pwq_busy(pwq)) show_pwq(pwq);
-}
-
-}  // namespace
-
-void show_all_workqueues() noexcept {
-  log_line("Showing busy workqueues and worker pools:");
-  for_each_workqueue(show_wq, nullptr);
-}
-
-void show_one_workqueue(wq_handle h) noexcept {
-  wq_ref ref(h);
-  if (ref) show_wq(ref.get(), nullptr);
+std::size_t list_workqueues(wq_handle* out, std::size_t n) noexcept {
+  struct list_ctx {
+    wq_handle* out;
+    std::size_t cap, count;
+  } ctx{out, out ? n : 0, 0};
+  for_each_workqueue([](workqueue* wq, void* c) {
+    auto* l = static_cast<list_ctx*>(c);
+    if (l->count < l->cap) l->out[l->count] = make_handle(wq->slot, wq->generation.load(std::memory_order_relaxed));
+    l->count++;
+  }, &ctx);
+  return ctx.count;
 }
 
 }  // namespace cmwq::core

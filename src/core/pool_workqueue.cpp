@@ -8,8 +8,10 @@
 // after the caller has dropped its own pool lock: pool locks never nest.
 #include "pool_workqueue.hpp"
 
+#include "observe.hpp"
 #include "runtime.hpp"
 #include "timer_wheel.hpp"
+#include "tracepoints.hpp"
 #include "worker_pool.hpp"
 #include "workqueue.hpp"
 
@@ -37,7 +39,8 @@ bool pwq_tryinc_nr_active(pool_workqueue* pwq) {
 // Moves an inactive item (and its linked barriers) to the pool's worklist.
 void pwq_activate_work(pool_workqueue* pwq, work* w) {
   worker_pool* pool = pwq->pool;
-  if (list_empty(&pool->worklist)) pool->last_progress_ts = coarse_jiffies();
+  if (list_empty(&pool->worklist)) watchdog_worklist_starts(pool);
+  tp_activate_work(w);
   auto ref = work_data_ref(w);
   ref.store(ref.load(std::memory_order_relaxed) & ~work_data::inactive, std::memory_order_relaxed);
   move_linked_works(w, &pool->worklist);

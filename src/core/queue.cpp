@@ -9,8 +9,10 @@
 #include <cinttypes>
 
 #include "context.hpp"
+#include "observe.hpp"
 #include "runtime.hpp"
 #include "topology.hpp"
+#include "tracepoints.hpp"
 #include "warn.hpp"
 #include "worker_pool.hpp"
 #include "workqueue.hpp"
@@ -111,11 +113,13 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept CMWQ_NO_TSA {
     return false;
   }
   const int color = pwq->work_color;
+  tp_queue_work(req_cpu, pwq, w);
   pwq->nr_in_flight[static_cast<std::size_t>(color)].fetch_add(1, std::memory_order_relaxed);
   long d = reinterpret_cast<long>(pwq) | work_data::pending | work_data::pwq |
            (static_cast<long>(color) << work_data::color_shift);
   if (list_empty(&pwq->inactive_works) && pwq_tryinc_nr_active(pwq)) {
-    if (list_empty(&pool->worklist)) pool->last_progress_ts = coarse_jiffies();
+    if (list_empty(&pool->worklist)) watchdog_worklist_starts(pool);
+    tp_activate_work(w);
     work_data_ref(w).store(d, std::memory_order_relaxed);
     list_add_tail(&w->entry, &pool->worklist);
     pool->kick();

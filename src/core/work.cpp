@@ -10,6 +10,7 @@
 // flush_work() (R15) inserts a barrier item right behind the pending instance, or at the head of
 // the scheduled list of the worker running it, and sleeps until a worker runs the barrier.
 #include <sched.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -29,6 +30,7 @@ namespace {
 struct wq_barrier {
   work w;  // first member: a work* of a barrier converts back to its wq_barrier
   event done;
+  pid_t waiter = 0;  // I: thread id of the flusher, for dumps ("BAR(<tid>)")
 };
 
 void barrier_fn(::work_struct*) {}
@@ -38,6 +40,7 @@ void barrier_fn(::work_struct*) {}
 bool is_barrier(const work* w) noexcept { return w->func == barrier_fn; }
 
 void wq_barrier_signal(work* w) noexcept { reinterpret_cast<wq_barrier*>(w)->done.signal(); }
+pid_t barrier_waiter(const work* w) noexcept { return reinterpret_cast<const wq_barrier*>(w)->waiter; }
 
 // --- init ---------------------------------------------------------------------------------------
 
@@ -206,6 +209,7 @@ bool start_flush_work(work* w, wq_barrier* barr, bool running_only) CMWQ_NO_TSA 
 bool flush_common(work* w, bool running_only) {
   if (!might_sleep("flush_work")) return false;
   wq_barrier barr{};
+  barr.waiter = static_cast<pid_t>(gettid());
   if (!start_flush_work(w, &barr, running_only)) return false;
   blocking_section b;
   barr.done.wait();

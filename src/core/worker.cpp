@@ -17,6 +17,7 @@
 #include "fault.hpp"
 #include "pool_workqueue.hpp"
 #include "runtime.hpp"
+#include "tracepoints.hpp"
 #include "warn.hpp"
 #include "worker_pool.hpp"
 #include "workqueue.hpp"
@@ -138,6 +139,7 @@ void process_one_work(worker* self, work* w) CMWQ_NO_TSA {
   self->current_start_ms = coarse_jiffies();  // dumps; the sampler keeps its own fine stamp
   self->item_seq++;
   self->desc_valid = false;
+  self->last_wq = wq;
   pool->hash_add(self);
   if (wq->flags.load(std::memory_order_relaxed) & wq_flag::cpu_intensive)
     pool->update_worker(self, [&] { self->flags |= worker_flag::cpu_intensive; });
@@ -160,7 +162,9 @@ void process_one_work(worker* self, work* w) CMWQ_NO_TSA {
   const work_fn fn = self->current_func;
   const int locks_before = held_locks();
   const int pc_before = preempt_count();
+  tp_execute_start(w, fn);
   fn(as_work_struct(w));
+  tp_execute_end(w, fn);  // `w` may be freed: its address only
   const int locks_after = held_locks();
   const int pc_after = preempt_count();
   if (locks_after != locks_before || pc_after != pc_before)

@@ -67,8 +67,10 @@ struct worker {
   int stat_fd = -1;                  // I once started: /proc/self/task/TID/stat, or -1
   int nice = 0;                      // I: the nice level actually obtained
   char name[48] = {};                // I: kworker/... id
-  char desc[worker_desc_len] = {};   // W: set_worker_desc() of the current or last item
-  bool desc_valid = false;           // W
+  char desc[worker_desc_len] = {};   // L (written by the worker): set_worker_desc() text
+  bool desc_valid = false;           // L (written by the worker)
+  workqueue* last_wq = nullptr;      // L: queue of the current or last item (queues are recycled,
+                                     //    never freed: a stale one only names the wrong queue)
 
   parker wake;                       // X: unparked by kick_pool(), creation and the reaper
   std::atomic<bool> started{false};  // X: release by the thread once tid etc. are set; acquire by creator

@@ -81,7 +81,7 @@ worker_pool::worker_pool(int pool_id, int bound_cpu, pool_attrs a)
   list_init(&worklist);
   list_init(&idle_list);
   list_init(&workers);
-  last_progress_ts = jiffies_now();
+  last_progress_ts = coarse_jiffies();
   timer_init(&idle_timer, idle_timer_fn, 0);
   timer_init(&mayday_timer, mayday_timer_fn, 0);
 }

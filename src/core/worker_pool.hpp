@@ -50,7 +50,9 @@ struct worker_pool {
   int nr_running CMWQ_GUARDED_BY(lock) = 0;     // L: runnable workers that count (section 5.2)
   int nr_busy_items CMWQ_GUARDED_BY(lock) = 0;  // L: workers executing an item (sampler)
   worker* manager CMWQ_GUARDED_BY(lock) = nullptr;  // L: the worker creating workers, if any
-  unsigned long last_progress_ts CMWQ_GUARDED_BY(lock) = 0;  // L: jiffies (watchdog)
+  unsigned long last_progress_ts CMWQ_GUARDED_BY(lock) = 0;  // L: coarse jiffies (watchdog)
+  bool watchdog_reported CMWQ_GUARDED_BY(lock) = false;      // L: a stall was reported ...
+  unsigned long watchdog_reported_ts CMWQ_GUARDED_BY(lock) = 0;  // L: ... at this progress stamp
   std::bitset<max_pool_workers> ids CMWQ_GUARDED_BY(lock);   // L: worker ids in use
   unsigned long cooldown_until CMWQ_GUARDED_BY(lock) = 0;    // L: no creation before this jiffy
   int refcnt CMWQ_GUARDED_BY(lock) = 0;         // L: pwqs using this pool

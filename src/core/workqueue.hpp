@@ -213,6 +213,8 @@ std::size_t live_workqueues() noexcept;
 struct wq_stats {
   std::uint64_t v[pwq_nr_stats];
   int max_active, nr_active, nr_inactive;
+  std::uint64_t in_flight;  // max(started - completed, 0): items executing now (wq_monitor's infl)
+  unsigned flags;           // wq_flag bits (unbound, mem_reclaim... pick the monitor's columns)
 };
 bool workqueue_stats(wq_handle h, wq_stats* out) noexcept;
 

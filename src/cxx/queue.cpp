@@ -62,7 +62,8 @@ bool queue::stats(queue_stats* out) const noexcept {
   *out = {s.v[core::pwq_stat_started], s.v[core::pwq_stat_completed],   s.v[core::pwq_stat_cpu_time],
           s.v[core::pwq_stat_cpu_intensive], s.v[core::pwq_stat_cm_wakeup], s.v[core::pwq_stat_repatriated],
           s.v[core::pwq_stat_mayday],  s.v[core::pwq_stat_rescued],     s.max_active,
-          s.nr_active,                 s.nr_inactive};
+          s.nr_active,                 s.nr_inactive,                     s.in_flight,
+          s.flags};
   return true;
 }
 

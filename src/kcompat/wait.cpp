@@ -15,6 +15,11 @@
 // Memory ordering: the bump is a seq_cst RMW (release) and the waiter's read of the sequence is
 // seq_cst (acquire), so the waker's writes before wake_up() are visible to the condition test that
 // follows a sequence read that saw the bump.
+//
+// wake_up_process() (kthread_stop()) also ends the sleep, as in the kernel where the waiter's
+// task state is a sleeping one: the sleeper registers the queue with its task state
+// (task_state.hpp), so the waker bumps the queue, and a wake-up that came between preparing and
+// registering is seen through the task's wake count.
 #include <climits>
 
 #include <linux/sched.h>
@@ -23,6 +28,7 @@
 #include "core/context.hpp"
 #include "kcompat/futex.hpp"
 #include "kcompat/task.hpp"
+#include "kcompat/task_state.hpp"
 
 using namespace cmwq;
 
@@ -45,6 +51,8 @@ bool waitqueue_active(struct wait_queue_head* wq_head) {
 
 unsigned int cmwq_wait_prepare(struct wait_queue_head* wq_head, const char* func) {
   (void)func;  // the caller's wait_event*() has checked might_sleep() already
+  kcompat::task_state& task = kcompat::current_task_state();
+  task.wakes_at_prepare = __atomic_load_n(&task.wakes, __ATOMIC_RELAXED);
   // Pairs with the sequence bump and waiters read in cmwq_wake_up().
   __atomic_fetch_add(&wq_head->cmwq_waiters, 1u, __ATOMIC_SEQ_CST);
   return __atomic_load_n(&wq_head->cmwq_seq, __ATOMIC_SEQ_CST);
@@ -53,6 +61,8 @@ unsigned int cmwq_wait_prepare(struct wait_queue_head* wq_head, const char* func
 bool cmwq_wait_sleep(struct wait_queue_head* wq_head, unsigned int seq, const long long* deadline) {
   const long long limit = deadline ? *deadline : kcompat::no_deadline;
   core::blocking_section blocking;
+  kcompat::wait_queue_sleep_scope registered(wq_head);
+  if (registered.woken_since_prepare()) return true;  // wake_up_process() came before the scope
   while (__atomic_load_n(&wq_head->cmwq_seq, __ATOMIC_SEQ_CST) == seq) {
     if (!kcompat::futex_wait(&wq_head->cmwq_seq, seq, limit)) return false;
   }

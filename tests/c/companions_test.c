@@ -33,13 +33,7 @@
 #include <linux/string.h>
 #include <linux/wait.h>
 
-#define CHECK(cond)                                                                             \
-	do {                                                                                    \
-		if (!(cond)) {                                                                  \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			exit(1);                                                                \
-		}                                                                               \
-	} while (0)
+#include "c_check.h"
 
 enum { n_threads = 4, n_rounds = 20000, deadline_ms = 10000 };
 

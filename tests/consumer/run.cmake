@@ -3,12 +3,15 @@
 #  1. cmake --install <build> --prefix <work>/prefix
 #  2. check the layout: include/cmwq/cmwq.hpp, include/cmwq/kcompat/linux/workqueue.h, no include/linux
 #  3. configure, build and run tests/consumer (find_package(cmwq)): consumer_cxx and consumer_c
-#  4. compile consumer.c with `cc -std=gnu11 $(pkg-config --cflags --libs cmwq-kcompat)` and
-#     consumer.cpp with `c++ -std=c++20 $(pkg-config --cflags --libs cmwq)`, and run both
+#  4. configure, build and run tests/consumer/modules, a C-only project (project(x C)): every
+#     module in CMWQ_MODULES_DIR (examples/modules/*.c) linked with cmwq::kmod_main
+#  5. compile consumer.c with `cc -std=gnu11 $(pkg-config --cflags --libs cmwq-kcompat)` and
+#     consumer.cpp with `c++ -std=c++20 $(pkg-config --cflags --libs cmwq)`, and each module with
+#     `cc -std=gnu11 $(pkg-config --cflags --libs cmwq-kmod)`, and run them all
 cmake_minimum_required(VERSION 3.25)
 
 foreach(v IN ITEMS CMWQ_BUILD_DIR CMWQ_CONSUMER_SOURCE_DIR CMWQ_WORK_DIR CMWQ_GENERATOR
-                   CMWQ_C_COMPILER CMWQ_CXX_COMPILER)
+                   CMWQ_C_COMPILER CMWQ_CXX_COMPILER CMWQ_MODULES_DIR)
   if(NOT DEFINED ${v} OR "${${v}}" STREQUAL "")
     message(FATAL_ERROR "run.cmake: -D${v}=... is required")
   endif()
@@ -20,6 +23,7 @@ endif()
 set(prefix "${CMWQ_WORK_DIR}/prefix")
 set(bin "${CMWQ_WORK_DIR}/build")
 set(pcbin "${CMWQ_WORK_DIR}/pkg-config")
+set(modbin "${CMWQ_WORK_DIR}/modules")
 
 # run(<what> COMMAND ...): run a command, echo it, fail the test with its output if it fails.
 function(run what)
@@ -47,6 +51,16 @@ function(run_program exe expect)
   endif()
 endfunction()
 
+# run_module(<exe>): a kernel-style module run by the installed runner: loads, runs, unloads with
+# exit status 0 and no WARNING (the runner's leak checks make a leak fail it too).
+function(run_module exe)
+  run("run module ${exe}" COMMAND "${exe}" --report OUTPUT_VARIABLE out)
+  if(out MATCHES "WARNING:")
+    message(FATAL_ERROR "${exe} printed a WARNING:\n${out}")
+  endif()
+  message(STATUS "  ok")
+endfunction()
+
 file(REMOVE_RECURSE "${CMWQ_WORK_DIR}")
 file(MAKE_DIRECTORY "${CMWQ_WORK_DIR}" "${pcbin}")
 
@@ -63,6 +77,8 @@ foreach(f IN ITEMS
     include/cmwq/kcompat/linux/workqueue.h
     ${CMWQ_INSTALL_LIBDIR}/libcmwq.a
     ${CMWQ_INSTALL_LIBDIR}/libcmwq_kcompat.a
+    ${CMWQ_INSTALL_LIBDIR}/libcmwq_kmod_main.a
+    ${CMWQ_INSTALL_LIBDIR}/pkgconfig/cmwq-kmod.pc
     ${CMWQ_INSTALL_LIBDIR}/cmake/cmwq/cmwqConfig.cmake
     ${CMWQ_INSTALL_LIBDIR}/cmake/cmwq/cmwqConfigVersion.cmake
     ${CMWQ_INSTALL_LIBDIR}/cmake/cmwq/cmwqTargets.cmake
@@ -100,7 +116,30 @@ endif()
 run_program("${exe_dir}/consumer_cxx" "consumer_cxx:")
 run_program("${exe_dir}/consumer_c" "consumer_c:")
 
-# --- 4. pkg-config --------------------------------------------------------------------------------
+# --- 4. a C-only project builds and runs kernel-style modules -----------------------------------
+# As in step 5: clang's C driver needs the sanitizers' C++ runtime parts named (gcc links them).
+set(modules_link_flags "${CMWQ_LINK_OPTIONS}")
+if(modules_link_flags MATCHES "-fsanitize=" AND CMWQ_C_COMPILER_ID MATCHES "Clang")
+  string(APPEND modules_link_flags " -fsanitize-link-c++-runtime")
+endif()
+run("configure modules" COMMAND "${CMAKE_COMMAND}"
+  -S "${CMWQ_CONSUMER_SOURCE_DIR}/modules" -B "${modbin}" -G "${CMWQ_GENERATOR}" ${build_type_arg}
+  "-DCMAKE_PREFIX_PATH=${prefix}"
+  "-DCMWQ_MODULES_DIR=${CMWQ_MODULES_DIR}"
+  "-DCMAKE_C_COMPILER=${CMWQ_C_COMPILER}"
+  "-DCMAKE_C_FLAGS=${CMWQ_COMPILE_OPTIONS}"
+  "-DCMAKE_EXE_LINKER_FLAGS=${modules_link_flags}")
+run("build modules" COMMAND "${CMAKE_COMMAND}" --build "${modbin}" ${config_args})
+file(READ "${modbin}/modules.txt" module_names)
+foreach(m IN LISTS module_names)
+  set(exe "${modbin}/${m}")
+  if(CMWQ_CONFIG AND EXISTS "${modbin}/${CMWQ_CONFIG}/${m}")
+    set(exe "${modbin}/${CMWQ_CONFIG}/${m}")
+  endif()
+  run_module("${exe}")
+endforeach()
+
+# --- 5. pkg-config --------------------------------------------------------------------------------
 if(NOT CMWQ_PKG_CONFIG)
   message(WARNING "pkg-config not found: the pkg-config part of this test was skipped "
                   "(scripts/setup-deps.sh installs it)")
@@ -133,4 +172,14 @@ run("c++ + pkg-config" COMMAND "${CMWQ_CXX_COMPILER}" -std=c++20 ${copts}
   "${CMWQ_CONSUMER_SOURCE_DIR}/consumer.cpp" ${pc_cxx} ${lopts} -o "${pcbin}/consumer_cxx")
 run_program("${pcbin}/consumer_cxx" "consumer_cxx:")
 
-message(STATUS "consumer.find_package: find_package(cmwq) and pkg-config consumers built and ran")
+run("pkg-config" COMMAND "${CMWQ_PKG_CONFIG}" --cflags --libs cmwq-kmod OUTPUT_VARIABLE pc_kmod)
+separate_arguments(pc_kmod UNIX_COMMAND "${pc_kmod}")
+file(GLOB module_sources "${CMWQ_MODULES_DIR}/*.c")
+foreach(src IN LISTS module_sources)
+  get_filename_component(m "${src}" NAME_WE)
+  run("cc + pkg-config cmwq-kmod" COMMAND "${CMWQ_C_COMPILER}" -std=gnu11 ${copts}
+    "-DKBUILD_MODNAME=\"${m}\"" "${src}" ${pc_kmod} ${lopts} -o "${pcbin}/${m}")
+  run_module("${pcbin}/${m}")
+endforeach()
+
+message(STATUS "consumer.find_package: find_package(cmwq) and pkg-config consumers and modules built and ran")

@@ -37,7 +37,7 @@
 namespace cmwq_torture {
 
 using clk = std::chrono::steady_clock;
-using u64 = std::uint64_t;
+using u64 = unsigned long long;  // the same type as <linux/types.h>'s u64
 
 // ---- options (main.cpp) ---------------------------------------------------------------------------
 

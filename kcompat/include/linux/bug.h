@@ -19,6 +19,8 @@
 #define CMWQ_LINUX_BUG_H
 
 #include <linux/compiler.h>
+/* What the kernel's <linux/bug.h> brings in as well (kernel code relies on it). */
+#include <linux/printk.h>
 
 CMWQ_EXTERN_C_BEGIN
 

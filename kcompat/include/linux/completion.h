@@ -28,6 +28,10 @@
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+/* What the kernel's <linux/completion.h> brings in as well (kernel code relies on it). */
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
 
 struct completion {
 	unsigned int done;         /* events not yet consumed; UINT_MAX after complete_all() */

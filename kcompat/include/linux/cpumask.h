@@ -26,6 +26,11 @@
 #include <linux/gfp.h>
 #include <linux/threads.h>
 #include <linux/types.h>
+/* What the kernel's <linux/cpumask.h> brings in as well (kernel code relies on it). */
+#include <linux/atomic.h>
+#include <linux/bug.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
 
 struct cpumask {
 	unsigned long bits[BITS_TO_LONGS(NR_CPUS)];

@@ -17,6 +17,9 @@
 #define CMWQ_LINUX_DELAY_H
 
 #include <linux/compiler.h>
+/* What the kernel's <linux/delay.h> brings in as well (kernel code relies on it). */
+#include <linux/jiffies.h>
+#include <linux/sched.h>
 
 CMWQ_EXTERN_C_BEGIN
 

@@ -44,6 +44,14 @@
 #include <linux/slab.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+/* What the kernel's <linux/device.h> brings in as well (kernel code relies on it). */
+#include <linux/atomic.h>
+#include <linux/gfp.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
 
 struct device_private;
 struct device_driver;

@@ -12,6 +12,8 @@
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+/* What the kernel's <linux/err.h> brings in as well (kernel code relies on it). */
+#include <linux/errno.h>
 
 #define MAX_ERRNO 4095
 

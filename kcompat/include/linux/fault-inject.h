@@ -32,6 +32,10 @@
 #ifndef CMWQ_LINUX_FAULT_INJECT_H
 #define CMWQ_LINUX_FAULT_INJECT_H
 
+/* What the kernel's <linux/fault-inject.h> brings in as well (kernel code relies on it). */
+#include <linux/atomic.h>
+#include <linux/types.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -35,6 +35,12 @@
 #include <linux/irqreturn.h>
 #include <linux/preempt.h>
 #include <linux/types.h>
+/* What the kernel's <linux/interrupt.h> brings in as well (kernel code relies on it). */
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/cpumask.h>
+#include <linux/kernel.h>
+#include <linux/workqueue.h>
 
 struct device;
 

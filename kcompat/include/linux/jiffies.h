@@ -16,8 +16,13 @@
 #ifndef CMWQ_LINUX_JIFFIES_H
 #define CMWQ_LINUX_JIFFIES_H
 
+#include <limits.h> /* INT_MAX and friends: the kernel's linux/limits.h has them, ours cannot */
+
 #include <linux/compiler.h>
 #include <linux/types.h>
+/* What the kernel's <linux/jiffies.h> brings in as well (kernel code relies on it). */
+#include <linux/limits.h>
+#include <linux/minmax.h>
 
 /* <sys/param.h> (through asm/param.h) may have defined the user-space HZ of 100 already. */
 #ifdef HZ

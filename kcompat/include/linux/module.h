@@ -24,6 +24,18 @@
 #include <linux/init.h>
 #include <linux/moduleparam.h>
 #include <linux/types.h>
+/* What the kernel's <linux/module.h> brings in as well (kernel code relies on it). */
+#include <linux/atomic.h>
+#include <linux/bug.h>
+#include <linux/errno.h>
+#include <linux/gfp.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/stddef.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 
 struct module;
 #define THIS_MODULE ((struct module *)0)

@@ -19,6 +19,9 @@
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+/* What the kernel's <linux/moduleparam.h> brings in as well (kernel code relies on it). */
+#include <linux/init.h>
+#include <linux/kernel.h>
 
 enum cmwq_param_type {
 	CMWQ_PARAM_TYPE_int,

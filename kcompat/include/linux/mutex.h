@@ -28,6 +28,9 @@
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+/* What the kernel's <linux/mutex.h> brings in as well (kernel code relies on it). */
+#include <linux/atomic.h>
+#include <linux/list.h>
 
 struct mutex {
 	int cmwq_state;           /* 0 unlocked, 1 locked, 2 locked with waiters (futex word) */

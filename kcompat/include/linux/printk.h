@@ -23,6 +23,8 @@
 #include <stdarg.h>
 
 #include <linux/compiler.h>
+/* What the kernel's <linux/printk.h> brings in as well (kernel code relies on it). */
+#include <linux/init.h>
 
 #define KERN_SOH "\001"
 #define KERN_SOH_ASCII '\001'

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * linux/sched.h - the system's <linux/sched.h> (clone flags, scheduling policies), plus the kernel's
- * sleeping calls: task states, schedule_timeout*() and cond_resched().
+ * sleeping calls: task states, schedule(), schedule_timeout*(), wake_up_process() and
+ * cond_resched(). Brings in, as the kernel's does: linux/jiffies.h, linux/preempt.h, linux/smp.h
+ * (raw_smp_processor_id()), linux/kernel.h's basics through them.
  *
  * The system file comes first so that code which expects the user-space header still gets it
  * (design.md, "A trap in the kernel-style headers").
  *
- * There is no `current` task and no wake_up_process(): a task that sets TASK_INTERRUPTIBLE or
- * TASK_UNINTERRUPTIBLE and calls schedule_timeout() sleeps for the whole timeout. Use completions
- * or wait queues (linux/completion.h, linux/wait.h) to be woken early.
+ * The kernel's sleep protocol holds: set_current_state(TASK_INTERRUPTIBLE), test the condition,
+ * schedule(); a wake_up_process() between the two sets the state back to TASK_RUNNING so
+ * schedule() does not sleep. Every thread has a task state; wake_up_process() takes the
+ * struct task_struct of a kthread (linux/kthread.h). A thread sleeping in schedule*() or in a
+ * wait_event*() is woken by wake_up_process() as in the kernel (kthread_stop() relies on it).
  */
 #include_next <linux/sched.h>
 
@@ -20,6 +24,13 @@
 #include <linux/compiler.h>
 #include <linux/jiffies.h>
 #include <linux/preempt.h>
+#include <linux/smp.h>
+#include <linux/types.h>
+/* What the kernel's <linux/sched.h> brings in as well (kernel code relies on it). */
+#include <linux/cpumask.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
 
 #define TASK_RUNNING 0x00000000
 #define TASK_INTERRUPTIBLE 0x00000001
@@ -61,9 +72,42 @@ long schedule_timeout_idle(long timeout);
  */
 int cond_resched(void);
 
+/* --- schedule() and wake_up_process() (kthreads and the sleep protocol) ----------------------- */
+struct task_struct;
+
+/*
+ * schedule - give up the CPU until woken, if the task state says so
+ * In TASK_RUNNING it returns at once. In a sleeping state it sleeps until wake_up_process() (or,
+ * between prepare_to_wait() and finish_wait(), a wake_up() of that queue) and returns in
+ * TASK_RUNNING. A task that nobody wakes sleeps for ever, as in the kernel.
+ * Context: may sleep (checks might_sleep(); tells the concurrency manager it blocks).
+ */
+void schedule(void);
+
+/*
+ * wake_up_process - make a sleeping task runnable
+ * @p: a kthread (kthread_create()); NULL is ignored
+ * Sets @p's state to TASK_RUNNING and wakes it from schedule*(), wait_event*() or
+ * prepare_to_wait() + schedule(). A newly created kthread starts running its function.
+ * Context: any; never sleeps.
+ * Return: 1 if @p was not running (it was woken), 0 if it already was.
+ */
+int wake_up_process(struct task_struct *p);
+
+/* io_schedule(), io_schedule_timeout() - schedule() for tasks waiting for I/O (same here). */
+void io_schedule(void);
+long io_schedule_timeout(long timeout);
+
+/* yield - let other threads run (sched_yield()). Context: may sleep. */
+void yield(void);
+
 CMWQ_EXTERN_C_END
 
 #define set_current_state(state) cmwq_set_current_state(state)
 #define __set_current_state(state) cmwq_set_current_state(state)
+/* The state a task is in, for code that inspects it (READ_ONCE(current->__state) in the kernel). */
+#define get_current_state() cmwq_get_current_state()
+#define signal_pending(p) 0
+#define fatal_signal_pending(p) 0
 
 #endif /* CMWQ_LINUX_SCHED_H */

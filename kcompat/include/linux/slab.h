@@ -26,6 +26,9 @@
 #include <linux/compiler.h>
 #include <linux/gfp.h>
 #include <linux/types.h>
+/* What the kernel's <linux/slab.h> brings in as well (kernel code relies on it). */
+#include <linux/bug.h>
+#include <linux/workqueue.h>
 
 #define ARCH_KMALLOC_MINALIGN 16
 /* What kmalloc(0) returns: not NULL, never dereferenceable, accepted by kfree(). */

@@ -16,6 +16,11 @@
 #include <linux/compiler.h>
 #include <linux/cpumask.h>
 #include <linux/preempt.h>
+/* What the kernel's <linux/smp.h> brings in as well (kernel code relies on it). */
+#include <linux/errno.h>
+#include <linux/init.h>
+#include <linux/list.h>
+#include <linux/types.h>
 
 CMWQ_EXTERN_C_BEGIN
 

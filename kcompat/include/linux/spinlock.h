@@ -25,6 +25,8 @@
 #include <linux/compiler.h>
 #include <linux/preempt.h>
 #include <linux/types.h>
+/* What the kernel's <linux/spinlock.h> brings in as well (kernel code relies on it). */
+#include <linux/bug.h>
 
 typedef struct spinlock {
 	int cmwq_locked;          /* 0 free, 1 held */

@@ -14,6 +14,10 @@
 #include <sys/types.h>
 
 #include <linux/compiler.h>
+/* What the kernel's <linux/string.h> brings in as well (kernel code relies on it). */
+#include <linux/err.h>
+#include <linux/errno.h>
+#include <linux/types.h>
 
 CMWQ_EXTERN_C_BEGIN
 

@@ -30,6 +30,11 @@
 
 #include <linux/compiler.h>
 #include <linux/types.h>
+/* What the kernel's <linux/timer.h> brings in as well (kernel code relies on it). */
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/stddef.h>
 
 struct timer_list {
 	struct hlist_node entry;

@@ -21,11 +21,12 @@
 typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
-typedef uint64_t u64;
+/* 64-bit types are long long, as the kernel's (asm-generic/int-ll64.h): %llu prints a u64. */
+typedef unsigned long long u64;
 typedef int8_t s8;
 typedef int16_t s16;
 typedef int32_t s32;
-typedef int64_t s64;
+typedef long long s64;
 typedef unsigned int gfp_t;
 
 typedef struct {

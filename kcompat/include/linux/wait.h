@@ -38,6 +38,10 @@
 #include <linux/kernel.h>
 #include <linux/sched.h>
 #include <linux/types.h>
+/* What the kernel's <linux/wait.h> brings in as well (kernel code relies on it). */
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/stddef.h>
 
 struct wait_queue_head {
 	unsigned int cmwq_seq;     /* bumped by every wake-up (futex word) */
@@ -140,5 +144,63 @@ CMWQ_EXTERN_C_END
 	wait_event_timeout(wq_head, condition, timeout)
 #define wait_event_killable_timeout(wq_head, condition, timeout) wait_event_timeout(wq_head, condition, timeout)
 #define wait_event_idle_timeout(wq_head, condition, timeout) wait_event_timeout(wq_head, condition, timeout)
+#define wait_event_idle_exclusive(wq_head, condition) wait_event(wq_head, condition)
+#define wait_event_idle_exclusive_timeout(wq_head, condition, timeout) \
+	wait_event_timeout(wq_head, condition, timeout)
+#define wait_event_freezable(wq_head, condition) ({ wait_event(wq_head, condition); 0; })
+
+/* --- the open-coded wait loop: DEFINE_WAIT, prepare_to_wait(), schedule(), finish_wait() ---------
+ *
+ *	DEFINE_WAIT(wait);
+ *	for (;;) {
+ *		prepare_to_wait(&wq, &wait, TASK_INTERRUPTIBLE);
+ *		if (condition)
+ *			break;
+ *		schedule();
+ *	}
+ *	finish_wait(&wq, &wait);
+ *
+ * schedule() after prepare_to_wait() sleeps until a wake_up() of the queue that comes after the
+ * prepare_to_wait() (so one between the condition test and schedule() is not lost), or until
+ * wake_up_process() of the task. One wait entry per task at a time, as in the kernel.
+ */
+struct wait_queue_entry {
+	unsigned int flags;
+#ifdef __cplusplus
+	void *cmwq_private;                  /* `private` is a keyword in C++ */
+#else
+	void *private;                       /* unused: the task is the calling thread */
+#endif
+	struct wait_queue_head *cmwq_head;   /* the queue prepared for; NULL when not queued */
+	unsigned int cmwq_seq;               /* the queue's wake-up sequence at prepare time */
+};
+typedef struct wait_queue_entry wait_queue_entry_t;
+
+#define WQ_FLAG_EXCLUSIVE 0x01
+#define DEFINE_WAIT(name) struct wait_queue_entry name = { 0, NULL, NULL, 0 }
+#define DEFINE_WAIT_FUNC(name, function) DEFINE_WAIT(name)
+#define init_wait(wait) ((void)((wait)->flags = 0, (wait)->cmwq_head = NULL))
+
+CMWQ_EXTERN_C_BEGIN
+
+/*
+ * prepare_to_wait - queue the calling task on @wq_head and set its state to @state
+ * @wq_head: the wait queue
+ * @wq_entry: the task's entry (DEFINE_WAIT()); may be prepared again on every loop iteration
+ * @state: TASK_INTERRUPTIBLE, TASK_UNINTERRUPTIBLE, TASK_IDLE, ...
+ * Context: process context; the following schedule() may sleep. Preparing a second entry while
+ * one is queued WARNs and leaves the first one queued.
+ */
+void prepare_to_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry, int state);
+/* prepare_to_wait_exclusive - the same (cmwq's wake_up() wakes every waiter). Return: true. */
+bool prepare_to_wait_exclusive(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry,
+			       int state);
+/*
+ * finish_wait - end the wait: state back to TASK_RUNNING, @wq_entry off @wq_head
+ * Context: any the task may be in; calling it when the entry is not queued does nothing.
+ */
+void finish_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry);
+
+CMWQ_EXTERN_C_END
 
 #endif /* CMWQ_LINUX_WAIT_H */

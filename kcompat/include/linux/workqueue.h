@@ -21,6 +21,11 @@
 #include <linux/threads.h>
 #include <linux/timer.h>
 #include <linux/types.h>
+/* What the kernel's <linux/workqueue.h> brings in as well (kernel code relies on it). */
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/cpumask.h>
+#include <linux/list.h>
 
 struct workqueue_struct;
 struct work_struct;
@@ -173,8 +178,33 @@ void workqueue_set_max_active(struct workqueue_struct *wq, int max_active);
 void workqueue_set_min_active(struct workqueue_struct *wq, int min_active);
 bool workqueue_is_reclaim_annotated(struct workqueue_struct *wq);
 void set_worker_desc(const char *fmt, ...) __printf(1, 2);
+/* Dumps in the kernel's format (docs/observability.md): busy queues, then busy pools. */
 void show_all_workqueues(void);
 void show_one_workqueue(struct workqueue_struct *wq);
+void show_freezable_workqueues(void);
+
+struct task_struct;
+/**
+ * print_worker_info - print "Workqueue: <wq> <func>[ (<desc>)]" if @task is a busy worker
+ * @log_lvl: printk level prefix (cmwq's log has no levels: ignored)
+ * @task: the task to describe; NULL means the calling thread
+ * Context: any; takes the pool locks briefly.
+ */
+void print_worker_info(const char *log_lvl, struct task_struct *task);
+/**
+ * wq_worker_comm - the name ps would show for @task: "kworker/1:2+desc" while it runs an item,
+ * "kworker/1:2-desc" after; an empty string if @task is not a worker
+ * @buf: destination, NUL-terminated
+ * @size: size of @buf
+ * @task: the task; NULL means the calling thread
+ */
+void wq_worker_comm(char *buf, size_t size, struct task_struct *task);
+/**
+ * wq_watchdog_touch - tell the lockup watchdog that @cpu made progress
+ * @cpu: a valid CPU id (anything else warns once)
+ * Context: any. Cheap: one store, plus a shared one at most every watchdog_thresh / 4.
+ */
+void wq_watchdog_touch(int cpu);
 
 void freeze_workqueues_begin(void);
 bool freeze_workqueues_busy(void);
@@ -233,6 +263,52 @@ struct cmwq_worker_counts {
 void cmwq_get_worker_counts(struct cmwq_worker_counts *out);
 /* Worker display name of the calling kworker, e.g. "kworker/1:2+events" (wq_worker_comm). */
 void cmwq_current_worker_comm(char *buf, size_t size);
+
+/* ---- observability (docs/observability.md) ---- */
+/* in_flight: items executing now (wq_monitor's infl); flags: the queue's WQ_* flags. */
+struct cmwq_wq_stats_ext {
+	struct cmwq_wq_stats base;
+	unsigned long long in_flight;
+	unsigned int flags;
+	char name[32];
+};
+/* @wq's statistics plus its name and flags. Returns 0, or -EINVAL for a bad handle. */
+int cmwq_workqueue_stats_ext(struct workqueue_struct *wq, struct cmwq_wq_stats_ext *out);
+/* Copies up to @n live queue handles (system queues included) to @out; returns the number live. */
+size_t cmwq_list_workqueues(struct workqueue_struct **out, size_t n);
+struct cmwq_pool_stats {
+	int id, cpu, nice;   /* cpu: -1 for unbound pools */
+	int nr_workers;      /* attached workers */
+	int nr_idle;         /* idle workers */
+	int nr_busy;         /* workers executing an item ("running") */
+	int nr_running;      /* concurrency-counted runnable workers (0 for unbound pools) */
+	int nr_pending;      /* items on the worklist waiting for a worker */
+	unsigned long hung_ms; /* ms without forward progress while items are pending, else 0 */
+};
+/* Pool @id's counters. Pool ids are dense from 0: iterate until -ENOENT. */
+int cmwq_pool_stats(int id, struct cmwq_pool_stats *out);
+/* The dumps, line by line to @sink instead of the log (a sink that is slow holds no lock). */
+void cmwq_show_all_workqueues_to(void (*sink)(const char *line, void *ctx), void *ctx);
+void cmwq_show_one_workqueue_to(struct workqueue_struct *wq, void (*sink)(const char *line, void *ctx),
+				void *ctx);
+/* wq_worker_comm() by thread id. Returns 0, or -ENOENT if @tid is not a worker. */
+int cmwq_worker_comm(char *buf, size_t size, int tid);
+/* The lockup watchdog: threshold in seconds (CMWQ_WATCHDOG_THRESH, default 30, 0 = off). */
+void cmwq_set_watchdog_thresh(unsigned int seconds);
+unsigned int cmwq_watchdog_thresh(void);
+/* Lockups reported since start (one per stalled pool per stall). */
+unsigned long long cmwq_watchdog_stalls(void);
+/* The timeline (CMWQ_TRACE=path.json does the same at start-up): record queueing and execution
+ * in a ring of @capacity events (0: 65536) and write it, in the Chrome trace event format, to
+ * @path at exit, on SIGUSR2 and by cmwq_trace_write(NULL). Returns 0, or -EINVAL (empty path) /
+ * -ENOMEM. */
+int cmwq_trace_start(const char *path, size_t capacity);
+void cmwq_trace_stop(void);
+/* Writes the ring now to @path (NULL: the path of cmwq_trace_start). Returns 0 or -errno. */
+int cmwq_trace_write(const char *path);
+/* The thread id of @task, for the calls above that take a task; a program's <linux/sched.h>
+ * layer provides it. Without one, only NULL (the calling thread) is understood. */
+int cmwq_task_tid(const struct task_struct *task);
 
 CMWQ_EXTERN_C_END
 
