@@ -20,9 +20,16 @@
 #include <fcntl.h>
 #include <sys/types.h>
 
+#include <linux/atomic.h>
+#include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/err.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 
 typedef unsigned short umode_t;
 typedef void *fl_owner_t;
