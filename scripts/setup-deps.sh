@@ -49,6 +49,7 @@ check() {
 	have ninja || { missing+=(ninja-build); problems+=("ninja not found"); }
 	have g++ || { missing+=(g++); problems+=("g++ not found"); }
 	have pkg-config || { missing+=(pkg-config); problems+=("pkg-config not found"); }
+	have tmux || { missing+=(tmux); problems+=("tmux not found (the wqctl monitor test needs a terminal)"); }
 	if ! have clang || ! have clang++; then
 		missing+=(clang); problems+=("clang/clang++ not found")
 	else

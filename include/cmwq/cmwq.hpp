@@ -21,7 +21,9 @@
 // lockdep.hpp (the lock dependency validator and the mutexes it sees).
 #pragma once
 
+#include <cmwq/attrs.hpp>
 #include <cmwq/builder.hpp>
+#include <cmwq/control.hpp>
 #include <cmwq/fault.hpp>
 #include <cmwq/lockdep.hpp>
 #include <cmwq/observe.hpp>

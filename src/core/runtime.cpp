@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "control_server.hpp"
 #include "topology.hpp"
 #include "warn.hpp"
 
@@ -30,6 +31,7 @@ tunables_t* make_tunables() {
   t->cpu_intensive_thresh_us = env_ulong("CMWQ_CPU_INTENSIVE_THRESH_US", 10000);
   t->power_efficient = env_ulong("CMWQ_POWER_EFFICIENT", 0) != 0;
   t->timeout_scale_permille = static_cast<unsigned>(env_ulong("CMWQ_TIMEOUT_SCALE_PERMILLE", 1000));
+  control_autostart_from_env();  // CMWQ_CONTROL=1: serve wqctl from the engine's first use
   return t;
 }
 

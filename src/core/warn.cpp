@@ -43,7 +43,13 @@ void write_all(int fd, const char* line) {
   }
 }
 
+thread_local std::string* t_capture = nullptr;  // W: see thread_log_capture
+
 void emit(const char* line) {
+  if (t_capture) {
+    t_capture->append(line).push_back('\n');
+    return;
+  }
   std::lock_guard<std::mutex> guard(g_sink_mutex);
   if (g_hook) {
     g_hook(line, g_hook_ctx);
@@ -88,6 +94,9 @@ void warn(const char* file, int line, const char* func, const char* fmt, ...) {
 unsigned long warn_count() noexcept { return g_warn_count.load(std::memory_order_relaxed); }
 
 void count_warning() noexcept { g_warn_count.fetch_add(1, std::memory_order_relaxed); }
+
+thread_log_capture::thread_log_capture(std::string* into) noexcept : prev_(t_capture) { t_capture = into; }
+thread_log_capture::~thread_log_capture() { t_capture = prev_; }
 
 void set_log_hook(log_hook hook, void* ctx) noexcept {
   std::lock_guard<std::mutex> guard(g_sink_mutex);

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdarg>
+#include <string>
 
 namespace cmwq::core {
 
@@ -30,6 +31,20 @@ void count_warning() noexcept;
 
 // Replaces the log sink (nullptr restores stderr). Every line still counts as before.
 void set_log_hook(log_hook hook, void* ctx) noexcept;
+
+// While alive, lines the calling thread logs are appended to `*into` (each with '\n') instead of
+// going to the sink, so a dump can be captured without touching the process's log hook (the
+// control socket's "dump"). Nests: the innermost scope wins.
+class thread_log_capture {
+ public:
+  explicit thread_log_capture(std::string* into) noexcept;
+  ~thread_log_capture();
+  thread_log_capture(const thread_log_capture&) = delete;
+  thread_log_capture& operator=(const thread_log_capture&) = delete;
+
+ private:
+  std::string* prev_;
+};
 
 }  // namespace cmwq::core
 

@@ -272,7 +272,8 @@ namespace {
 
 void set_thread_nice(worker* wk) {
   // U3: ask for the pool's level and fall back to the best one this process may use.
-  for (int n = wk->nice; n <= 0; n++) {
+  // A positive level is always allowed; a negative one may be refused, so try weaker ones.
+  for (int n = wk->nice; n <= std::max(wk->nice, 0); n++) {
     if (setpriority(PRIO_PROCESS, static_cast<id_t>(wk->tid), n) == 0) {
       wk->nice = n;
       return;

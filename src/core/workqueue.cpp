@@ -26,6 +26,7 @@
 #include "topology.hpp"
 #include "warn.hpp"
 #include "worker_pool.hpp"
+#include "wq_sysfs.hpp"
 
 namespace cmwq::core {
 
@@ -167,12 +168,6 @@ bool sanitize_flags(const char* name, unsigned* flags, int* max_active) {
   return true;
 }
 
-std::vector<int> to_vector(const cpu_set& s) {
-  std::vector<int> v;
-  for (int c = s.first(); c >= 0; c = s.next(c)) v.push_back(c);
-  return v;
-}
-
 // Every pwq alive now, so that INIT_WORK on an item that may still be queued can tell a real
 // pwq pointer in its state word from stale memory (work_init()).
 struct live_pwq_set {
@@ -190,76 +185,34 @@ bool inject_alloc_failure(const workqueue* wq) {
   return wq->slot >= sys_nr_plus_one && should_fail(fault_point::wq_alloc);
 }
 
-pool_workqueue* new_pwq(worker_pool* pool, workqueue* wq, int max_active) {
-  if (inject_alloc_failure(wq)) return nullptr;
-  auto* pwq = new (std::nothrow) pool_workqueue(pool, wq, max_active);
-  if (!pwq) return nullptr;
-  {
-    std::lock_guard<std::mutex> g(live_pwqs().lock);
-    live_pwqs().set.insert(pwq);
-  }
-  lock_guard g(pool->lock);
-  pool->refcnt++;
-  return pwq;
-}
-
 // Creates the pwqs of `wq`. Returns false on allocation failure (pwqs made so far are freed).
-bool alloc_pwqs(workqueue* wq, unsigned flags, int max_active, int scope_arg, bool strict) {
-  const int n = nr_cpu_ids();
-  wq->cpu_pwqs.assign(static_cast<std::size_t>(n), nullptr);
-  const int nice = (flags & wq_flag::highpri) ? -20 : 0;
-  if (!(flags & wq_flag::unbound)) {
-    for (int cpu : online_cpus()) {
-      worker_pool* pool = get_bound_pool(cpu, flags & wq_flag::highpri, flags & wq_flag::bh);
-      pool_workqueue* pwq = pool ? new_pwq(pool, wq, max_active) : nullptr;
-      if (!pwq) return false;
-      wq->cpu_pwqs[static_cast<std::size_t>(cpu)] = pwq;
-      wq->pwqs.push_back(pwq);
-    }
-  } else {
-    const topology& topo = topology::get();
-    affinity_scope scope = scope_arg < 0 ? default_affinity_scope() : static_cast<affinity_scope>(scope_arg);
-    if (scope == affinity_scope::dfl) scope = default_affinity_scope();
-    if (flags & wq_flag::ordered) scope = affinity_scope::system;  // one pwq: order survives
-    for (int cpu : online_cpus()) {
-      pool_attrs attrs;
-      attrs.nice = nice;
-      attrs.strict = strict;
-      attrs.cpus = to_vector(topo.pod_cpus(scope, topo.pod_of(scope, cpu)) & topo.online);
-      if (attrs.cpus.empty()) attrs.cpus = online_cpus();
-      pool_workqueue* pwq = nullptr;
-      for (pool_workqueue* p : wq->pwqs)
-        if (p->pool->attrs == attrs) pwq = p;
-      if (!pwq) {
-        worker_pool* pool = get_unbound_pool(attrs);
-        pwq = pool ? new_pwq(pool, wq, max_active) : nullptr;
-        if (!pwq) return false;
-        wq->pwqs.push_back(pwq);
-      }
-      wq->cpu_pwqs[static_cast<std::size_t>(cpu)] = pwq;
-    }
+bool alloc_pwqs(workqueue* wq, unsigned flags, int max_active, int scope_arg, bool strict) CMWQ_NO_TSA {
+  if (flags & wq_flag::unbound) {
+    wq_attrs attrs = default_wq_attrs();
+    attrs.nice = (flags & wq_flag::highpri) ? -20 : 0;
+    attrs.scope = scope_arg < 0 ? affinity_scope::dfl : static_cast<affinity_scope>(scope_arg);
+    attrs.strict = strict;
+    wq->unbound_attrs = attrs;
+    return install_unbound_pwqs(wq, attrs) == 0;
+  }
+  for (int cpu : online_cpus()) {
+    worker_pool* pool = get_bound_pool(cpu, flags & wq_flag::highpri, flags & wq_flag::bh);
+    pool_workqueue* pwq = pool ? new_pwq(pool, wq, max_active) : nullptr;
+    if (!pwq) return false;
+    wq->cpu_pwqs[static_cast<std::size_t>(cpu)].store(pwq, std::memory_order_relaxed);
+    wq->pwqs.push_back(pwq);
   }
   // CPU ids that are not online (holes) borrow the first online CPU's pwq.
-  pool_workqueue* fallback = wq->cpu_pwqs[static_cast<std::size_t>(online_cpus().front())];
-  for (auto& p : wq->cpu_pwqs)
-    if (!p) p = fallback;
+  pool_workqueue* fallback = wq->pwq_for_cpu(online_cpus().front());
+  for (int cpu = 0; cpu < nr_cpu_ids(); ++cpu)
+    if (!wq->pwq_for_cpu(cpu)) wq->cpu_pwqs[static_cast<std::size_t>(cpu)].store(fallback, std::memory_order_relaxed);
   return true;
 }
 
 void free_pwqs(workqueue* wq) {
-  for (pool_workqueue* pwq : wq->pwqs) {
-    {
-      lock_guard g(pwq->pool->lock);
-      pwq->pool->refcnt--;
-    }
-    {
-      std::lock_guard<std::mutex> g(live_pwqs().lock);
-      live_pwqs().set.erase(pwq);
-    }
-    delete pwq;
-  }
+  for (pool_workqueue* pwq : wq->pwqs) release_pwq(pwq);
   wq->pwqs.clear();
-  wq->cpu_pwqs.clear();
+  for (int cpu = 0; cpu < nr_cpu_ids(); ++cpu) wq->cpu_pwqs[static_cast<std::size_t>(cpu)].store(nullptr, std::memory_order_relaxed);
 }
 
 // Applies max_active (0 while the queue is frozen) to every pwq and activates what now fits.
@@ -402,6 +355,31 @@ workqueue* create_system_queue(std::uint32_t slot) {
 
 }  // namespace
 
+pool_workqueue* new_pwq(worker_pool* pool, workqueue* wq, int max_active) {
+  if (inject_alloc_failure(wq)) return nullptr;
+  auto* pwq = new (std::nothrow) pool_workqueue(pool, wq, max_active);
+  if (!pwq) return nullptr;
+  {
+    std::lock_guard<std::mutex> g(live_pwqs().lock);
+    live_pwqs().set.insert(pwq);
+  }
+  lock_guard g(pool->lock);
+  pool->refcnt++;
+  return pwq;
+}
+
+void release_pwq(pool_workqueue* pwq) {
+  {
+    lock_guard g(pwq->pool->lock);
+    pwq->pool->refcnt--;
+  }
+  {
+    std::lock_guard<std::mutex> g(live_pwqs().lock);
+    live_pwqs().set.erase(pwq);
+  }
+  delete pwq;
+}
+
 bool pwq_is_live(const pool_workqueue* pwq) noexcept {
   std::lock_guard<std::mutex> g(live_pwqs().lock);
   return live_pwqs().set.count(pwq) != 0;
@@ -415,6 +393,11 @@ wq_handle alloc_workqueue(const char* fmt_name, unsigned flags, int max_active, 
     CMWQ_WARN_ONCE("workqueue: name exceeds WQ_NAME_LEN. Truncating to: %s", name);
   }
   if (!sanitize_flags(name, &flags, &max_active)) return 0;
+  // 6.6: a WQ_SYSFS queue is a sysfs directory, and two cannot share a name.
+  if ((flags & wq_flag::sysfs) && sysfs_name_taken(name)) {
+    log_line("sysfs: cannot create duplicate filename '/devices/virtual/workqueue/%s'", name);
+    return 0;
+  }
 
   auto& r = registry();
   workqueue* wq = nullptr;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "attrs.hpp"
 #include "guards.hpp"
 #include "event.hpp"
 #include "list.hpp"
@@ -66,6 +67,35 @@ class op_refs {
   std::vector<slot> slots_;
 };
 
+// Every pwq a queue has had since it was made, each once. Append-only while the queue lives, so
+// flushers, dumps and statistics may walk it without a lock: apply_workqueue_attrs() adds the
+// pwqs of new attributes and the old ones stay (their items finish there) until destroy, which
+// frees them all. Bounded: a queue reuses its pwq of a pool it has served before, and at most
+// `capacity` distinct pools are allowed (apply then fails with -ENOMEM).
+class pwq_set {
+ public:
+  using slot = std::atomic<pool_workqueue*>;
+  explicit pwq_set(std::size_t capacity) : slots_(capacity) {}
+  // WQ (or construction): returns false when full.
+  bool push_back(pool_workqueue* pwq) noexcept {
+    const std::size_t n = size_.load(std::memory_order_relaxed);
+    if (n == slots_.size()) return false;
+    slots_[n].store(pwq, std::memory_order_relaxed);
+    size_.store(n + 1, std::memory_order_release);  // pairs with the acquire in end()
+    return true;
+  }
+  // I: destroy only, when no reader is left.
+  void clear() noexcept { size_.store(0, std::memory_order_relaxed); }
+  const slot* begin() const noexcept { return slots_.data(); }
+  const slot* end() const noexcept { return slots_.data() + size_.load(std::memory_order_acquire); }
+  bool empty() const noexcept { return size_.load(std::memory_order_acquire) == 0; }
+  std::size_t size() const noexcept { return size_.load(std::memory_order_acquire); }
+
+ private:
+  std::vector<slot> slots_;            // X: written before size_ covers them
+  std::atomic<std::size_t> size_{0};  // X: release on append
+};
+
 struct workqueue {
   core::mutex mutex;                             // WQ: pwqs, limits, drainers
   char name[wq_name_len] = {};                   // I
@@ -88,8 +118,11 @@ struct workqueue {
   int saved_min_active CMWQ_GUARDED_BY(mutex) = 0;  // WQ
   int nr_drainers CMWQ_GUARDED_BY(mutex) = 0;       // WQ
 
-  std::vector<pool_workqueue*> cpu_pwqs;         // I: pwq serving each CPU id (index = cpu)
-  std::vector<pool_workqueue*> pwqs;             // I: each distinct pwq once
+  // X: pwq serving each CPU id (index = cpu). Written under WQ with release when attributes
+  // change (a pwq is fully built first); the queue path reads it with acquire.
+  std::unique_ptr<std::atomic<pool_workqueue*>[]> cpu_pwqs;
+  pwq_set pwqs;                                  // X: see pwq_set
+  wq_attrs unbound_attrs CMWQ_GUARDED_BY(mutex); // WQ: unbound queues, as requested
 
   // Unbound queues: one system-wide active limit shared by all pwqs (one node, R12).
   core::mutex node_lock;                          // N: nests inside pool locks
@@ -119,14 +152,22 @@ struct workqueue {
   char lockdep_name[wq_name_len + 16] = {};      // I
   char own_lockdep_key = 0;                      // I: only its address matters
 
-  explicit workqueue(int nr_cpus) : ops(nr_cpus) {
+  explicit workqueue(int nr_cpus)
+      : ops(nr_cpus),
+        cpu_pwqs(new std::atomic<pool_workqueue*>[static_cast<std::size_t>(nr_cpus)]()),
+        pwqs(static_cast<std::size_t>(nr_cpus) + max_extra_pwqs) {
     list_init(&pending_pwqs);
     list_init(&maydays);
   }
   bool is_unbound() const { return flags.load(std::memory_order_relaxed) & wq_flag::unbound; }
   bool is_ordered() const { return flags.load(std::memory_order_relaxed) & wq_flag::ordered; }
   bool is_bh() const { return flags.load(std::memory_order_relaxed) & wq_flag::bh; }
-  pool_workqueue* pwq_for_cpu(int cpu) const { return cpu_pwqs[static_cast<std::size_t>(cpu)]; }
+  // Acquire: pairs with the release store of install_unbound_pwqs().
+  pool_workqueue* pwq_for_cpu(int cpu) const {
+    return cpu_pwqs[static_cast<std::size_t>(cpu)].load(std::memory_order_acquire);
+  }
+  // Beyond one pwq per CPU, the pools a queue may be moved to by attribute changes (pwq_set).
+  static constexpr std::size_t max_extra_pwqs = 64;
 };
 
 // --- handles ------------------------------------------------------------------------------------
@@ -247,5 +288,9 @@ workqueue* workqueue_of_slot(wq_handle h) noexcept;
 std::uint32_t wq_handle_gen(wq_handle h) noexcept;
 void for_each_workqueue_object(void (*fn)(workqueue*)) noexcept;
 bool pwq_is_live(const pool_workqueue* pwq) noexcept;
+// A new pwq linking `wq` to `pool` (counted in the pool's refcnt); nullptr on failure.
+pool_workqueue* new_pwq(worker_pool* pool, workqueue* wq, int max_active);
+// Undoes new_pwq(); the pwq must be empty and unreachable (no slot, no item).
+void release_pwq(pool_workqueue* pwq);
 
 }  // namespace cmwq::core

@@ -494,4 +494,7 @@ static inline bool enable_and_queue_work(struct workqueue_struct *wq, struct wor
 	return false;
 }
 
+/* struct workqueue_attrs, apply_workqueue_attrs() and the WQ_SYSFS attributes. */
+#include <linux/workqueue_attrs.h>
+
 #endif /* CMWQ_LINUX_WORKQUEUE_H */
