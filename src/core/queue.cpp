@@ -120,12 +120,15 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept CMWQ_NO_TSA {
   if (list_empty(&pwq->inactive_works) && pwq_tryinc_nr_active(pwq)) {
     if (list_empty(&pool->worklist)) watchdog_worklist_starts(pool);
     tp_activate_work(w);
-    work_data_ref(w).store(d, std::memory_order_relaxed);
+    // Release (free on x86): pairs with the acquire load in start_flush_work() and the other
+    // readers that dereference the pwq they find here, which may be the first they hear of it
+    // (a system queue created lazily by this thread).
+    work_data_ref(w).store(d, std::memory_order_release);
     list_add_tail(&w->entry, &pool->worklist);
     pool->kick();
   } else {
     d |= work_data::inactive;
-    work_data_ref(w).store(d, std::memory_order_relaxed);
+    work_data_ref(w).store(d, std::memory_order_release);  // as above
     list_add_tail(&w->entry, &pwq->inactive_works);
   }
   pool->lock.unlock();

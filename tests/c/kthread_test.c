@@ -267,7 +267,7 @@ static atomic_t plain_state = ATOMIC_INIT(0); /* 1: about to sleep, 2: woken */
 static int current_fn(void *data)
 {
 	(void)data;
-	seen_current = current;
+	__atomic_store_n(&seen_current, current, __ATOMIC_RELEASE);
 	while (!kthread_should_stop())
 		msleep(1);
 	return 0;
@@ -277,7 +277,7 @@ static int plain_sleeper(void *data)
 {
 	struct task_struct **me = data;
 
-	*me = current;
+	__atomic_store_n(me, current, __ATOMIC_RELEASE);
 	set_current_state(TASK_UNINTERRUPTIBLE);
 	atomic_set(&plain_state, 1);
 	schedule_timeout(msecs_to_jiffies(deadline_ms)); /* ended early by wake_up_process(*me) */
@@ -299,15 +299,15 @@ static void test_current(void)
 
 	CHECK(!IS_ERR(t));
 	CHECK(t->pid > 0 && strcmp(t->comm, "cur_1") == 0);
-	CHECK(WAIT_UNTIL(READ_ONCE(seen_current) != NULL));
-	CHECK(seen_current == t); /* current in a kthread is the handle kthread_run returned */
+	CHECK(WAIT_UNTIL(__atomic_load_n(&seen_current, __ATOMIC_ACQUIRE) != NULL));
+	CHECK(__atomic_load_n(&seen_current, __ATOMIC_ACQUIRE) == t); /* current in a kthread is the handle kthread_run returned */
 	CHECK(kthread_stop(t) == 0);
 
 	CHECK(current->pid > 0 && current != t);
 	CHECK(pthread_create(&th, NULL, plain_thread, &plain) == 0);
 	CHECK(WAIT_UNTIL(atomic_read(&plain_state) == 1));
 	/* Its state was TASK_UNINTERRUPTIBLE before it said 1, and only we wake it: exactly 1. */
-	CHECK(wake_up_process(READ_ONCE(plain)) == 1);
+	CHECK(wake_up_process(__atomic_load_n(&plain, __ATOMIC_ACQUIRE)) == 1);
 	CHECK(WAIT_UNTIL(atomic_read(&plain_state) == 2));
 	CHECK(pthread_join(th, NULL) == 0);
 }

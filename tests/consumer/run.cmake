@@ -118,9 +118,11 @@ run_program("${exe_dir}/consumer_c" "consumer_c:")
 
 # --- 4. a C-only project builds and runs kernel-style modules -----------------------------------
 # As in step 5: clang's C driver needs the sanitizers' C++ runtime parts named (gcc links them).
+# Those parts need libstdc++ themselves, and CMake's compiler check links a bare C program with
+# these flags before any cmwq target can bring it, so name libstdc++ here too.
 set(modules_link_flags "${CMWQ_LINK_OPTIONS}")
 if(modules_link_flags MATCHES "-fsanitize=" AND CMWQ_C_COMPILER_ID MATCHES "Clang")
-  string(APPEND modules_link_flags " -fsanitize-link-c++-runtime")
+  string(APPEND modules_link_flags " -fsanitize-link-c++-runtime -lstdc++")
 endif()
 run("configure modules" COMMAND "${CMAKE_COMMAND}"
   -S "${CMWQ_CONSUMER_SOURCE_DIR}/modules" -B "${modbin}" -G "${CMWQ_GENERATOR}" ${build_type_arg}
