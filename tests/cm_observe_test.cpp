@@ -195,6 +195,34 @@ TEST(cm_observe, clearing_pf_wq_worker_hides_a_sleep) {
   EXPECT_TRUE(b_during_visible.load()) << "a sleep with PF_WQ_WORKER did not hand the CPU on";
 }
 
+// The CPU-hog rule (5.8) follows PF_WQ_WORKER too: the kernel's tick hook runs only for tasks
+// that have it. A worker that clears it and burns the CPU keeps its CPU's other items waiting.
+TEST(cm_observe, clearing_pf_wq_worker_hides_a_cpu_hog) {
+  CMWQ_REQUIRE_CPUS(1);
+  thresh_guard thresh(2000);  // 2 ms: the burn below is ten times that
+  auto q = cmwq::builder::percpu().build("cmo-pfhog");
+  ASSERT_TRUE(q);
+  span b;
+  std::atomic<bool> b_during_hidden{false};
+  cmwq::work wa{[&] {
+    task_struct* me = get_current();
+    __atomic_fetch_and(&me->flags, ~PF_WQ_WORKER, __ATOMIC_RELAXED);
+    burn_cpu_ms(20);
+    b_during_hidden.store(b.started());
+    __atomic_fetch_or(&me->flags, PF_WQ_WORKER, __ATOMIC_RELAXED);
+  }};
+  cmwq::work wb{[&] { b.begin(); }};
+  {
+    cpu_pin pin(cpu_a());
+    ASSERT_TRUE(pin.ok());
+    ASSERT_TRUE(q->enqueue(wa));
+    ASSERT_TRUE(q->enqueue(wb));
+  }
+  q->flush();
+  EXPECT_FALSE(b_during_hidden.load()) << "a CPU hog without PF_WQ_WORKER let another worker start";
+  EXPECT_TRUE(b.started());
+}
+
 TEST(cm_observe, current_describes_the_calling_thread) {
   task_struct* me = get_current();
   EXPECT_EQ(me->pid, gettid_());

@@ -151,7 +151,9 @@ void account_cpu(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQUI
     wk->sampled_cpu_ns = cpu_ns;
   }
   const unsigned long thresh_us = tunables().cpu_intensive_thresh_us.load(std::memory_order_relaxed);
-  if (thresh_us && wk->counted() && cpu_ns - wk->current_at_ns >= thresh_us * 1000ull) {
+  // As in the kernel, whose scheduler tick calls wq_worker_tick() only for PF_WQ_WORKER tasks: a
+  // worker that cleared the flag is invisible to the CPU-hog rule too.
+  if (thresh_us && wk->counted() && wk->cm_visible() && cpu_ns - wk->current_at_ns >= thresh_us * 1000ull) {
     pool->update_worker(wk, [&] { wk->flags |= worker_flag::cpu_intensive; });
     wk->current_pwq->stat_inc(pwq_stat_cpu_intensive);
     if (pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
