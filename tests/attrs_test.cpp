@@ -62,6 +62,16 @@ void record_nice_and_cpu(work_struct*) {
   g_seen_cpu.store(sched_getcpu());
 }
 
+// Runs one item on @wq and returns once it ran: g_seen_nice and g_seen_cpu then say where.
+void run_one_recording_item(workqueue_struct* wq) {
+  work_struct w;
+  INIT_WORK(&w, record_nice_and_cpu);
+  g_seen_nice.store(-100);
+  g_seen_cpu.store(-1);
+  ASSERT_TRUE(queue_work(wq, &w));
+  flush_workqueue(wq);  // flush_work() may find it done already and return false
+}
+
 TEST(ApplyAttrs, LaterItemsRunAtTheNewNiceOnTheNewCpus) {
   wq_guard q{alloc_workqueue("attrs_move", WQ_UNBOUND, 0)};
   workqueue_attrs* a = alloc_workqueue_attrs();
@@ -73,12 +83,7 @@ TEST(ApplyAttrs, LaterItemsRunAtTheNewNiceOnTheNewCpus) {
   a->affn_strict = true;
   ASSERT_EQ(apply_workqueue_attrs(q.wq, a), 0);
   free_workqueue_attrs(a);
-  work_struct w;
-  INIT_WORK(&w, record_nice_and_cpu);
-  g_seen_nice.store(-100);
-  g_seen_cpu.store(-1);
-  ASSERT_TRUE(queue_work(q.wq, &w));
-  flush_workqueue(q.wq);  // flush_work() may find it done already and return false
+  run_one_recording_item(q.wq);
   EXPECT_EQ(g_seen_nice.load(), 7);
   EXPECT_EQ(g_seen_cpu.load(), target);
 }
@@ -131,12 +136,7 @@ TEST(ApplyAttrs, AllocationFailureChangesNothing) {
   cmwq_fault_reset();
   EXPECT_EQ(sysfs_read("attrs_enomem", "nice"), "0\n");
   EXPECT_EQ(cmwq_wq_sysfs_write("attrs_enomem", "nice", "3"), 0) << "works again once memory does";
-  work_struct w;
-  INIT_WORK(&w, record_nice_and_cpu);
-  g_seen_nice.store(-100);
-  g_seen_cpu.store(-1);
-  ASSERT_TRUE(queue_work(q.wq, &w));
-  flush_workqueue(q.wq);  // flush_work() may find it done already and return false
+  run_one_recording_item(q.wq);
   EXPECT_EQ(g_seen_nice.load(), 3);
 }
 
