@@ -150,7 +150,8 @@ TEST(cm_observe, sleep_seen_by_hook_and_observer_is_counted_once) {
     cmwq::blocking_scope blocking;
     plain_sleep(60ms);
   }));
-  for (auto& w : metered_items(2 * k_spinners, spinners, [] { burn_cpu_ms(k_spin_ms); })) items.push_back(std::move(w));
+  for (auto& w : metered_items(2 * k_spinners, spinners, [] { burn_cpu_ms(k_spin_ms); }))
+    items.push_back(std::move(w));
   run_on_cpu_a(q.ref(), items);
   EXPECT_EQ(spinners.max(), 1);
 }

@@ -173,7 +173,7 @@ void wq_lockdep_release(workqueue* wq) noexcept;  // forgets an own class (at de
 // "This call waits for every item of @wq": acquire and release its map.
 void touch_wq_lockdep_map(workqueue* wq, std::uintptr_t ip) noexcept;
 
-// --- internal, shared between core files (the pwq's calls are in pool_workqueue.hpp) ------------------------------------------------------
+// --- internal, shared between core files (the pwq's calls: pool_workqueue.hpp) -----------------
 
 // semantics.md 7.3: warns (once per process each) when the caller is in memory reclaim (PF_MEMALLOC)
 // or runs an item of a WQ_MEM_RECLAIM queue, and waits on `target`, which has no rescuer and so

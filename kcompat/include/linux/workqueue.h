@@ -252,7 +252,8 @@ void destroy_workqueue(struct workqueue_struct *wq);
  * pending) nothing is promised by this call.
  *
  * Context: any, including interrupt context; never sleeps.
- * Return: true if queued; false if @work was already pending or is disabled, or @wq is stale or draining (warned).
+ * Return: true if queued; false if @work was already pending or is disabled, or @wq is stale
+ * or draining (warned).
  */
 bool queue_work_on(int cpu, struct workqueue_struct *wq, struct work_struct *work);
 /**
