@@ -115,10 +115,12 @@ void bh_worker_main(worker* self);  // bh.cpp: the softirq thread of a BH pool
 // Returns false at once for an item of a thread pool: the caller sleeps on a barrier instead.
 bool bh_wait_for_running(work* w) noexcept;
 
-// Item execution (worker.cpp), with the pool lock held on entry and exit.
-void process_scheduled_works(worker* self) CMWQ_NO_TSA;
-bool assign_work(work* w, worker* self) CMWQ_NO_TSA;
-// Moves `w` and the LINKED chain behind it (flush barriers) to the tail of `head` (lock held).
-void move_linked_works(work* w, list_node* head) CMWQ_NO_TSA;
+// Item execution (worker.cpp), with the pool lock held on entry and exit (it is dropped around
+// each item's function). `pool` is self->pool, passed so that the analysis sees which lock.
+void process_scheduled_works(worker_pool* pool, worker* self) CMWQ_REQUIRES(pool->lock);
+bool assign_work(worker_pool* pool, work* w, worker* self) CMWQ_REQUIRES(pool->lock);
+// Moves `w` and the LINKED chain behind it (flush barriers) to the tail of `head`, under the lock
+// of the pool whose lists they are on (the lists are not annotated: the caller's REQUIRES says it).
+void move_linked_works(work* w, list_node* head);
 
 }  // namespace cmwq::core

@@ -23,6 +23,7 @@
 #include "pool_workqueue.hpp"
 #include "work.hpp"
 #include "worker.hpp"
+#include "worker_pool.hpp"
 
 namespace cmwq::core {
 
@@ -97,7 +98,7 @@ class pwq_set {
 };
 
 struct workqueue {
-  core::mutex mutex;                             // WQ: pwqs, limits, drainers
+  core::mutex mutex CMWQ_ACQUIRED_BEFORE(worker_pool::lock);  // WQ: pwqs, limits, drainers
   char name[wq_name_len] = {};                   // I
   std::atomic<unsigned> flags{0};                // WR: DRAINING/DESTROYING change under WQ
   std::atomic<bool> warned_cannot_queue{false};  // X: the "cannot queue" warning was given
@@ -125,24 +126,24 @@ struct workqueue {
   wq_attrs unbound_attrs CMWQ_GUARDED_BY(mutex); // WQ: unbound queues, as requested
 
   // Unbound queues: one system-wide active limit shared by all pwqs (one node, R12).
-  core::mutex node_lock;                          // N: nests inside pool locks
+  core::mutex node_lock CMWQ_ACQUIRED_AFTER(mutex, worker_pool::lock);  // N: nests inside pool locks
   int node_nr_active CMWQ_GUARDED_BY(node_lock) = 0;  // N
   int node_max_active CMWQ_GUARDED_BY(node_lock) = 0; // N (0 while frozen)
   list_node pending_pwqs CMWQ_GUARDED_BY(node_lock);  // N: pwqs waiting for a slot, round robin
 
   // Flush colours (R19, R20).
-  core::mutex flush_mutex;                       // FL
+  core::mutex flush_mutex CMWQ_ACQUIRED_AFTER(mutex) CMWQ_ACQUIRED_BEFORE(worker_pool::lock);  // FL
   std::condition_variable_any flush_cv;          // FL: colour freed or a counter reached zero
   int work_color CMWQ_GUARDED_BY(flush_mutex) = 0;   // FL: colour of items queued now
   int flush_color CMWQ_GUARDED_BY(flush_mutex) = 0;  // FL: oldest colour not yet retired
   std::atomic<int> nr_flushers{0};               // X: seq_cst; pairs with pwq_dec_nr_in_flight()
-  core::mutex flush_wait_lock;                   // FW: innermost; only to sleep and wake flushers
+  core::mutex flush_wait_lock CMWQ_ACQUIRED_AFTER(worker_pool::lock, node_lock);  // FW: innermost
   std::condition_variable_any flush_wait_cv;     // FW
 
   // Rescuer (WQ_MEM_RECLAIM).
   worker* rescuer = nullptr;                     // I
   event* rescuer_exited = nullptr;               // I: signalled by the rescuer as it exits
-  core::mutex mayday_lock;                       // M
+  core::mutex mayday_lock CMWQ_ACQUIRED_AFTER(mutex, worker_pool::lock);  // M
   list_node maydays CMWQ_GUARDED_BY(mayday_lock);    // M: pwqs asking for help
 
   // Lockdep (semantics.md 7.1, wq_lockdep.cpp): the (wq_completion) pseudo-lock, held while any
@@ -262,12 +263,26 @@ void show_one_workqueue(wq_handle h) noexcept;
 // Queues an item whose PENDING bit the caller owns. Returns false if it was dropped (PENDING
 // is cleared then).
 bool queue_work_owned(int cpu, wq_handle h, work* w) noexcept;
-void pwq_activate_work(pool_workqueue* pwq, work* w) CMWQ_NO_TSA;
-bool pwq_activate_first_inactive(pool_workqueue* pwq) CMWQ_NO_TSA;
-bool pwq_tryinc_nr_active(pool_workqueue* pwq) CMWQ_NO_TSA;
-// Called at completion/steal with pool lock held; returns a pwq of another pool to activate
-// after the lock is dropped (unbound queues), or nullptr.
-void pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) CMWQ_NO_TSA;
+// The kernel's insert_work() (queue.cpp): the one way an item enters a list of `pwq`'s pool -
+// queueing (worklist or inactive list), a flush barrier, activation. Stores `data` as the item's
+// state word with `order`, then links the item at the tail of `head` (pass `pos->next` to link
+// right behind `pos`). With `activate` (`head` is the pool's worklist) the item becomes active:
+// the watchdog learns that the list starts, the tracepoint fires. Kicking a worker is the
+// caller's: queueing kicks at once, activation once per batch, barriers never.
+void insert_work(pool_workqueue* pwq, work* w, long data, list_node* head, std::memory_order order, bool activate)
+    CMWQ_REQUIRES(pwq->pool->lock);
+// Moves an inactive item (and its LINKED barriers) to the pool's worklist.
+void pwq_activate_work(pool_workqueue* pwq, work* w) CMWQ_REQUIRES(pwq->pool->lock);
+bool pwq_activate_first_inactive(pool_workqueue* pwq) CMWQ_REQUIRES(pwq->pool->lock);
+bool pwq_tryinc_nr_active(pool_workqueue* pwq) CMWQ_REQUIRES(pwq->pool->lock);
+// Called at completion or steal with the pwq's pool lock held. Returns true when an unbound
+// queue's freed slot must be handed to another pwq, which may need another pool's lock: the
+// caller then calls pwq_finish_hand_off(pwq->wq) once it has dropped its pool lock (pool locks
+// never nest). The hand-off is already counted in wq.nr_handoffs, so destroy waits for it.
+[[nodiscard]] bool pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active)
+    CMWQ_REQUIRES(pwq->pool->lock);
+// The hand-off pwq_dec_nr_in_flight() asked for; called holding no pool lock.
+void pwq_finish_hand_off(workqueue* wq) noexcept;
 void activate_pending_unbound(workqueue* wq) noexcept;
 // semantics.md 7.3: warns (once per process each) when the caller is in memory reclaim (PF_MEMALLOC)
 // or runs an item of a WQ_MEM_RECLAIM queue, and waits on `target`, which has no rescuer and so
