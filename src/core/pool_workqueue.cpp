@@ -8,10 +8,8 @@
 // after the caller has dropped its own pool lock: pool locks never nest.
 #include "pool_workqueue.hpp"
 
-#include "observe.hpp"
 #include "runtime.hpp"
 #include "timer_wheel.hpp"
-#include "tracepoints.hpp"
 #include "worker_pool.hpp"
 #include "workqueue.hpp"
 
