@@ -3,8 +3,9 @@
 //   auto wq = cmwq::builder::unbound().max_active(4).mem_reclaim().build("nic-rx");
 //
 // Exactly one base kind: percpu() (served by per-CPU, concurrency-managed pools), unbound()
-// (any CPU of the caller's pod, no concurrency management) or ordered() (unbound, one item at a
-// time in queueing order, R8). The flag methods map to the kernel's WQ_* flags.
+// (any CPU of the caller's pod, no concurrency management), ordered() (unbound, one item at a
+// time in queueing order, R8) or bh() (WQ_BH: softirq context on the queueing CPU, docs/bh.md).
+// The flag methods map to the kernel's WQ_* flags.
 #pragma once
 
 #include <string_view>
@@ -22,12 +23,18 @@ class builder {
   static builder percpu() noexcept { return builder(1u << 8); }
   static builder unbound() noexcept { return builder(1u << 1); }
   static builder ordered() noexcept { return builder((1u << 1) | (1u << 17)); }
+  // A BH queue takes highpri() and nothing else: another flag or a max_active makes build() fail
+  // with errc::invalid_argument and the engine's WARNING (__WQ_BH_ALLOWS, docs/errors.md).
+  static builder bh() noexcept { return builder((1u << 0) | (1u << 8)); }
 
   // 0 = default (1024); out of [1, 2048] is clamped with a warning. Ignored for ordered().
   builder& max_active(int n) noexcept { max_active_ = n; return *this; }
   builder& freezable() noexcept { flags_ |= 1u << 2; return *this; }
   // A rescuer thread guarantees forward progress when no worker can be created (R: 5.12).
   builder& mem_reclaim() noexcept { flags_ |= 1u << 3; return *this; }
+  // With mem_reclaim(): teaches lockdep that memory reclaim may wait for this queue, so an item
+  // that may enter reclaim itself is reported (WQ_MEM_WARN_ON_RECLAIM, docs/lockdep.md).
+  builder& mem_warn_on_reclaim() noexcept { flags_ |= 1u << 9; return *this; }
   builder& highpri() noexcept { flags_ |= 1u << 4; return *this; }
   builder& cpu_intensive() noexcept { flags_ |= 1u << 5; return *this; }
   builder& sysfs() noexcept { flags_ |= 1u << 6; return *this; }
@@ -39,7 +46,8 @@ class builder {
 
   // builder::build() - allocates the queue (names longer than 31 characters are truncated with a
   // warning). May block. On failure the result is empty (`!result`) and `ec`, if given, says why:
-  // errc::not_enough_memory when the queue, a pwq or the rescuer could not be allocated.
+  // errc::not_enough_memory when the queue, a pwq or the rescuer could not be allocated;
+  // errc::invalid_argument for a bh() queue with a flag other than highpri() or a max_active.
   owned_queue build(std::string_view name) const noexcept;
   owned_queue build(std::string_view name, std::error_code& ec) const noexcept;
 

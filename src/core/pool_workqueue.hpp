@@ -41,8 +41,9 @@ struct alignas(256) pool_workqueue {
   std::array<std::atomic<int>, work_data::nr_colors> nr_in_flight{};
   int nr_active = 0;                       // L: items on the worklist or executing
   int max_active;                          // L: per-CPU limit (0 while frozen); unbound: unused
+  int node_slot = 0;                       // I: unbound: its slot in wq.node_active (new_pwq)
   list_node inactive_works;                // L: items waiting for an active slot, FIFO
-  owned_node<pool_workqueue> pending_node{{}, this};  // N: on wq.pending_pwqs waiting for a slot
+  owned_node<pool_workqueue> pending_node{{}, this};  // N: on its node's pending_pwqs, waiting
   owned_node<pool_workqueue> mayday_node{{}, this};   // M: on wq.maydays asking for the rescuer
   bool on_mayday = false;                  // M
   std::array<std::atomic<std::uint64_t>, pwq_nr_stats> stats{};  // X: relaxed counters
