@@ -75,16 +75,7 @@ TEST(cxx_rcu_work, flush_waits_for_the_grace_period_and_the_function) {
   EXPECT_FALSE(w.flush());  // idle
   auto* r = new reader;
   ASSERT_TRUE(w.enqueue(cmwq::system_unbound()));
-  std::atomic<bool> flushed{false}, result{false};
-  std::thread f([&] {
-    result = w.flush();
-    flushed = true;
-  });
-  EXPECT_TRUE(stays_false([&] { return flushed.load(); }));
-  delete r;
-  ASSERT_TRUE(wait_until([&] { return flushed.load(); }, kDeadline, "flush returns"));
-  f.join();
-  EXPECT_TRUE(result.load());
+  EXPECT_TRUE(blocks_until_released([&] { return w.flush(); }, [&] { delete r; }));
   EXPECT_EQ(runs.load(), 1);
 }
 
