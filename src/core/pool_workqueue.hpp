@@ -11,26 +11,16 @@
 #include <atomic>
 #include <cstdint>
 
+#include "engine.hpp"
 #include "guards.hpp"
 #include "list.hpp"
 #include "work.hpp"
 
 namespace cmwq::core {
 
+class cpu_set;
 struct worker_pool;
 struct workqueue;
-
-enum pwq_stat {
-  pwq_stat_started,
-  pwq_stat_completed,
-  pwq_stat_cpu_time,
-  pwq_stat_cpu_intensive,
-  pwq_stat_cm_wakeup,
-  pwq_stat_repatriated,
-  pwq_stat_mayday,
-  pwq_stat_rescued,
-  pwq_nr_stats,
-};
 
 struct alignas(256) pool_workqueue {
   worker_pool* const pool;                 // I
@@ -59,5 +49,32 @@ struct alignas(256) pool_workqueue {
 inline pool_workqueue* work_data_pwq(long d) {
   return reinterpret_cast<pool_workqueue*>(d & ~work_data::flag_mask);
 }
+
+// --- pool_workqueue.cpp: activation and completion, pool lock held ------------------------------
+
+void pwq_activate_work(pool_workqueue* pwq, work* w) CMWQ_NO_TSA;
+bool pwq_activate_first_inactive(pool_workqueue* pwq) CMWQ_NO_TSA;
+bool pwq_tryinc_nr_active(pool_workqueue* pwq) CMWQ_NO_TSA;
+// Called at completion/steal with the pool lock held: retires the item's colour and, if it was
+// active, hands its slot on (unbound queues: possibly to a pwq of another pool).
+void pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) CMWQ_NO_TSA;
+// Hands free slots of node slot `node` to its waiting pwqs (round robin); takes pool locks, so the
+// caller holds none.
+void activate_pending_unbound(workqueue* wq, int node) noexcept;
+// wq_update_node_max_active(): each node's limit from the limits in force and `cpus` (the CPUs of
+// the attrs in force, which it records), then activates what now fits. WQ held, no pool lock.
+void update_node_max_active(workqueue* wq, const cpu_set& cpus) noexcept;
+// The node slot a pwq of `pool` counts in: the pool's node, or the last slot when its CPUs span
+// several nodes (or it is not unbound).
+int pool_node_slot(const worker_pool* pool, const workqueue* wq) noexcept;
+void send_mayday(pool_workqueue* pwq) noexcept;
+
+// --- workqueue.cpp: a pwq's life ------------------------------------------------------------------
+
+bool pwq_is_live(const pool_workqueue* pwq) noexcept;
+// A new pwq linking `wq` to `pool` (counted in the pool's refcnt); nullptr on failure.
+pool_workqueue* new_pwq(worker_pool* pool, workqueue* wq, int max_active);
+// Undoes new_pwq(); the pwq must be empty and unreachable (no slot, no item).
+void release_pwq(pool_workqueue* pwq);
 
 }  // namespace cmwq::core
