@@ -109,6 +109,22 @@ bool stays_false(Pred pred, ms window = kQuiet) {
   return !pred();
 }
 
+// Runs `wait` (a flush) on another thread, checks that it stays blocked until `release()` is
+// called and returns after it; returns what `wait` returned (false as well if it never returned).
+template <class Wait, class Release>
+bool blocks_until_released(Wait wait, Release release) {
+  std::atomic<bool> returned{false}, result{false};
+  std::thread t([&] {
+    result = wait();
+    returned = true;
+  });
+  EXPECT_TRUE(stays_false([&] { return returned.load(); })) << "returned before the release";
+  release();
+  const bool in_time = wait_until([&] { return returned.load(); }, kDeadline, "the wait returns");
+  t.join();  // past the deadline the test watchdog ends the test
+  return in_time && result.load();
+}
+
 // --- a deadline for every test ----------------------------------------------------------------
 
 // Engine calls such as flush_workqueue() cannot take a deadline. This watchdog gives each test one:

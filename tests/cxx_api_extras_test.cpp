@@ -1,6 +1,6 @@
 // tests/cxx_api_extras_test.cpp - the C API's capabilities through the C++ door: delayed items on
 // a chosen CPU, running() of a delayed item, min_active, freezing, worker descriptions, and the
-// BH and dfl_long system queues (docs/bh.md).
+// BH and dfl_long system queues, and BH queues of one's own (builder::bh(), docs/bh.md).
 #include <sched.h>
 
 #include <atomic>
@@ -52,6 +52,18 @@ TEST(cxx_extras, set_min_active_is_for_unbound_queues) {
   EXPECT_EQ(cmwq::warn_count(), warns + 1);
 }
 
+TEST(cxx_extras, the_reclaim_annotation_is_set_by_the_builder_as_by_the_c_flag) {
+  auto annotated = cmwq::builder::ordered().mem_reclaim().mem_warn_on_reclaim().build("cxx-reclaim");
+  auto plain = cmwq::builder::ordered().mem_reclaim().build("cxx-no-reclaim");
+  ASSERT_TRUE(annotated && plain);
+  EXPECT_TRUE(annotated->reclaim_annotated());
+  EXPECT_FALSE(plain->reclaim_annotated());
+  EXPECT_NE(annotated->handle(), 0u);
+  const cmwq::queue gone = annotated.ref();
+  annotated.reset();
+  EXPECT_FALSE(gone.reclaim_annotated());  // destroyed: false, as the C query says
+}
+
 TEST(cxx_extras, freeze_holds_back_a_freezable_queue_until_thaw) {
   auto q = cmwq::builder::unbound().freezable().build("cxx-freeze");
   ASSERT_TRUE(q);
@@ -92,6 +104,33 @@ TEST(cxx_extras, bh_system_queues_run_items_in_softirq_context) {
     EXPECT_TRUE(softirq.load()) << q.name();
   }
   EXPECT_EQ(cmwq::system_dfl_long().name(), "events_dfl_long");
+}
+
+TEST(cxx_extras, a_bh_queue_from_the_builder_runs_items_in_softirq_context) {
+  for (auto b : {cmwq::builder::bh(), cmwq::builder::bh().highpri()}) {
+    auto q = b.build("cxx-bh");
+    ASSERT_TRUE(q);
+    std::atomic<bool> softirq{false}, ran{false};
+    cmwq::work w{[&] {
+      softirq = cmwq::core::in_softirq();
+      ran = true;
+    }};
+    ASSERT_TRUE(q->enqueue(w));
+    CMWQ_ASSERT_WITHIN(ran.load(), k_deadline);
+    w.flush();
+    EXPECT_TRUE(softirq.load());
+  }
+}
+
+TEST(cxx_extras, a_bh_queue_with_another_flag_or_a_limit_is_refused_with_invalid_argument) {
+  for (auto b : {cmwq::builder::bh().freezable(), cmwq::builder::bh().max_active(4)}) {
+    const unsigned long warns = cmwq::warn_count();
+    std::error_code ec;
+    auto q = b.build("cxx-bh-bad", ec);
+    EXPECT_FALSE(q);
+    EXPECT_EQ(ec, std::errc::invalid_argument);
+    EXPECT_EQ(cmwq::warn_count(), warns + 1);  // the engine's WARNING, as alloc_workqueue() gives
+  }
 }
 
 }  // namespace

@@ -147,16 +147,7 @@ TEST(rcu_work, flush_rcu_work_waits_for_grace_period_and_function) {
   EXPECT_FALSE(flush_rcu_work(&p.rw));
   reader* r = new reader;
   ASSERT_TRUE(queue_rcu_work(system_unbound_wq, &p.rw));
-  std::atomic<bool> flushed{false}, result{false};
-  std::thread f([&] {
-    result = flush_rcu_work(&p.rw);
-    flushed = true;
-  });
-  EXPECT_TRUE(stays_false([&] { return flushed.load(); }));
-  delete r;
-  ASSERT_TRUE(wait_until([&] { return flushed.load(); }, kDeadline, "flush returns"));
-  f.join();
-  EXPECT_TRUE(result.load());
+  EXPECT_TRUE(blocks_until_released([&] { return flush_rcu_work(&p.rw); }, [&] { delete r; }));
   EXPECT_EQ(p.runs.load(), 1);
 }
 

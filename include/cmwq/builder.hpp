@@ -3,8 +3,9 @@
 //   auto wq = cmwq::builder::unbound().max_active(4).mem_reclaim().build("nic-rx");
 //
 // Exactly one base kind: percpu() (served by per-CPU, concurrency-managed pools), unbound()
-// (any CPU of the caller's pod, no concurrency management) or ordered() (unbound, one item at a
-// time in queueing order, R8). The flag methods map to the kernel's WQ_* flags.
+// (any CPU of the caller's pod, no concurrency management), ordered() (unbound, one item at a
+// time in queueing order, R8) or bh() (WQ_BH: softirq context on the queueing CPU, docs/bh.md).
+// The flag methods map to the kernel's WQ_* flags.
 #pragma once
 
 #include <string_view>
@@ -18,6 +19,7 @@ namespace detail {
 // The WQ_* values the builder sets. An installed header cannot include the engine's, so they are
 // spelled out here and src/cxx/queue.cpp static_asserts each against core/engine.hpp.
 namespace wq_flags {
+inline constexpr unsigned bh = 1u << 0;
 inline constexpr unsigned unbound = 1u << 1;
 inline constexpr unsigned freezable = 1u << 2;
 inline constexpr unsigned mem_reclaim = 1u << 3;
@@ -26,6 +28,7 @@ inline constexpr unsigned cpu_intensive = 1u << 5;
 inline constexpr unsigned sysfs = 1u << 6;
 inline constexpr unsigned power_efficient = 1u << 7;
 inline constexpr unsigned percpu = 1u << 8;
+inline constexpr unsigned mem_warn_on_reclaim = 1u << 9;
 inline constexpr unsigned ordered = 1u << 17;
 }  // namespace wq_flags
 }  // namespace detail
@@ -38,12 +41,18 @@ class builder {
   static builder percpu() noexcept { return builder(detail::wq_flags::percpu); }
   static builder unbound() noexcept { return builder(detail::wq_flags::unbound); }
   static builder ordered() noexcept { return builder(detail::wq_flags::unbound | detail::wq_flags::ordered); }
+  // A BH queue takes highpri() and nothing else: another flag or a max_active makes build() fail
+  // with errc::invalid_argument and the engine's WARNING (__WQ_BH_ALLOWS, docs/errors.md).
+  static builder bh() noexcept { return builder(detail::wq_flags::bh | detail::wq_flags::percpu); }
 
   // 0 = default (1024); out of [1, 2048] is clamped with a warning. Ignored for ordered().
   builder& max_active(int n) noexcept { max_active_ = n; return *this; }
   builder& freezable() noexcept { flags_ |= detail::wq_flags::freezable; return *this; }
   // A rescuer thread guarantees forward progress when no worker can be created (R: 5.12).
   builder& mem_reclaim() noexcept { flags_ |= detail::wq_flags::mem_reclaim; return *this; }
+  // With mem_reclaim(): teaches lockdep that memory reclaim may wait for this queue, so an item
+  // that may enter reclaim itself is reported (WQ_MEM_WARN_ON_RECLAIM, docs/lockdep.md).
+  builder& mem_warn_on_reclaim() noexcept { flags_ |= detail::wq_flags::mem_warn_on_reclaim; return *this; }
   builder& highpri() noexcept { flags_ |= detail::wq_flags::highpri; return *this; }
   builder& cpu_intensive() noexcept { flags_ |= detail::wq_flags::cpu_intensive; return *this; }
   builder& sysfs() noexcept { flags_ |= detail::wq_flags::sysfs; return *this; }
@@ -55,7 +64,8 @@ class builder {
 
   // builder::build() - allocates the queue (names longer than 31 characters are truncated with a
   // warning). May block. On failure the result is empty (`!result`) and `ec`, if given, says why:
-  // errc::not_enough_memory when the queue, a pwq or the rescuer could not be allocated.
+  // errc::not_enough_memory when the queue, a pwq or the rescuer could not be allocated;
+  // errc::invalid_argument for a bh() queue with a flag other than highpri() or a max_active.
   owned_queue build(std::string_view name) const noexcept;
   owned_queue build(std::string_view name, std::error_code& ec) const noexcept;
 

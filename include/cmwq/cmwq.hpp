@@ -18,7 +18,8 @@
 // Headers: work.hpp (work, delayed_work), observe.hpp (statistics, dumps, watchdog),
 // queue.hpp (queue, owned_queue, system queues,
 // blocking_scope, reclaim_scope), builder.hpp (builder), fault.hpp (fault injection for tests),
-// lockdep.hpp (the lock dependency validator and the mutexes it sees).
+// lockdep.hpp (the lock dependency validator and the mutexes it sees), and apart, since it needs
+// cmwq::kcompat (liburcu): rcu_work.hpp (rcu_work, rcu_read_guard, synchronize_rcu).
 #pragma once
 
 #include <cmwq/attrs.hpp>

@@ -52,6 +52,17 @@ struct raw_delayed_work {
   int cpu;
 };
 
+// struct rcu_head and struct rcu_work of <linux/rcupdate.h> / <linux/workqueue.h>.
+struct raw_rcu_head {
+  raw_rcu_head* next;
+  void (*func)(raw_rcu_head*);
+};
+struct raw_rcu_work {
+  raw_work work;
+  raw_rcu_head rcu;
+  std::uintptr_t wq;
+};
+
 // Engine entry points used by the inline parts of the C++ API.
 void work_init(raw_work* w, void (*fn)(::work_struct*), const raw_lockdep_class* cls = nullptr) noexcept;
 void delayed_work_init(raw_delayed_work* w, void (*fn)(::work_struct*), const raw_lockdep_class* cls = nullptr) noexcept;

@@ -93,6 +93,9 @@ class queue {
   // queue::set_min_active() - unbound, unordered queues only (else a warning, nothing changes);
   // clamped to [0, max_active] (workqueue_set_min_active).
   void set_min_active(int min_active) const noexcept;
+  // queue::reclaim_annotated() - built with mem_reclaim() and mem_warn_on_reclaim()
+  // (workqueue_is_reclaim_annotated); false for a destroyed queue.
+  bool reclaim_annotated() const noexcept;
   // queue::congested() - items are waiting for max_active on `cpu`'s pwq (racy snapshot).
   bool congested(int cpu = any_cpu) const noexcept;
   std::string name() const;

@@ -128,6 +128,7 @@ int install_unbound_pwqs(workqueue* wq, const wq_attrs& attrs) noexcept CMWQ_NO_
   pool_workqueue* fallback = per_cpu[static_cast<std::size_t>(online_cpus().front())];
   for (std::size_t cpu = 0; cpu < per_cpu.size(); ++cpu)
     wq->cpu_pwqs[cpu].store(per_cpu[cpu] ? per_cpu[cpu] : fallback, std::memory_order_release);  // pairs with pwq_for_cpu()
+  update_node_max_active(wq, eff);  // the nodes' shares follow the CPUs (wq_update_node_max_active)
   return 0;
 }
 

@@ -1,16 +1,22 @@
 // src/core/pool_workqueue.cpp - max_active admission, activation of inactive items, and the
 // in-flight accounting that flush_workqueue() waits on.
 //
-// Per-CPU queues limit each pwq on its own (R11). Unbound queues share one system-wide limit
-// across their pwqs (R12, one node): a pwq that finds no free slot registers on the queue's
-// pending list, and a completing item hands its slot to the next pending pwq in round-robin
-// order. That hand-off may need another pool's lock, so it is done by activate_pending_unbound()
-// after the caller has dropped its own pool lock: pool locks never nest.
+// Per-CPU queues limit each pwq on its own (R11). Unbound queues split max_active across NUMA
+// nodes (R12, docs/attrs.md M1-M5): each node has a counter and a limit of its share of
+// max_active, never below min_active; a pwq that finds no free slot on its node registers on
+// that node's pending list, and a completing item hands its slot to the next pending pwq of its
+// node in round-robin order. That hand-off may need another pool's lock, so it is done by
+// activate_pending_unbound() after the caller has dropped its own pool lock: pool locks never
+// nest.
 #include "pool_workqueue.hpp"
+
+#include <algorithm>
 
 #include "barrier.hpp"
 #include "runtime.hpp"
 #include "timer_wheel.hpp"
+#include "topology.hpp"
+#include "tracepoints.hpp"
 #include "work_private.hpp"
 #include "worker_pool.hpp"
 #include "workqueue.hpp"
@@ -25,13 +31,14 @@ bool pwq_tryinc_nr_active(pool_workqueue* pwq) {
     pwq->nr_active++;
     return true;
   }
+  node_nr_active& node = wq->node_slot(pwq->node_slot);
   lock_guard g(wq->node_lock);
-  if (wq->node_nr_active < wq->node_max_active) {
-    wq->node_nr_active++;
+  if (node.nr < node.max) {
+    node.nr++;
     pwq->nr_active++;
     return true;
   }
-  if (list_empty(&pwq->pending_node.node)) list_add_tail(&pwq->pending_node.node, &wq->pending_pwqs);
+  if (list_empty(&pwq->pending_node.node)) list_add_tail(&pwq->pending_node.node, &node.pending_pwqs);
   return false;
 }
 
@@ -63,7 +70,7 @@ bool pwq_activate_first_inactive(pool_workqueue* pwq) {
   return moved;
 }
 
-bool pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) {
+int pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) {
   workqueue* wq = pwq->wq;
   bool hand_off = false;
   if (was_active) {
@@ -71,9 +78,10 @@ bool pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) {
     if (!wq->is_unbound()) {
       if (pwq_activate_first_inactive(pwq)) pwq->pool->kick();
     } else {
+      node_nr_active& node = wq->node_slot(pwq->node_slot);
       lock_guard g(wq->node_lock);
-      wq->node_nr_active--;
-      hand_off = !list_empty(&wq->pending_pwqs);
+      node.nr--;
+      hand_off = !list_empty(&node.pending_pwqs);
     }
   }
   // Pairs with the seq_cst increment of nr_flushers in flush_workqueue(): either the flusher
@@ -86,24 +94,26 @@ bool pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) {
   // The hand-off is counted while our pool lock is still held, so a destroy_workqueue() whose
   // busy check comes after this point sees it and waits for it before freeing any pwq (the
   // pending list can still name pwqs whose items were cancelled).
-  if (hand_off) wq->nr_handoffs.fetch_add(1, std::memory_order_relaxed);
-  return hand_off;
+  if (!hand_off) return no_hand_off;
+  wq->nr_handoffs.fetch_add(1, std::memory_order_relaxed);
+  return pwq->node_slot;
 }
 
 // After the caller dropped its pool lock (callers re-evaluate pool state after this). The pwq
 // that freed the slot is not used again; pools and queues are never freed.
-void pwq_finish_hand_off(workqueue* wq) noexcept {
-  activate_pending_unbound(wq);
+void pwq_finish_hand_off(workqueue* wq, int node_slot) noexcept {
+  activate_pending_unbound(wq, node_slot);
   wq->nr_handoffs.fetch_sub(1, std::memory_order_release);  // pairs with destroy_workqueue()
 }
 
-void activate_pending_unbound(workqueue* wq) noexcept {
+void activate_pending_unbound(workqueue* wq, int node_slot) noexcept {
+  node_nr_active& node = wq->node_slot(node_slot);
   for (;;) {
     pool_workqueue* pwq;
     {
       lock_guard g(wq->node_lock);
-      if (list_empty(&wq->pending_pwqs) || wq->node_nr_active >= wq->node_max_active) return;
-      pwq = owner_of<pool_workqueue>(wq->pending_pwqs.next);
+      if (list_empty(&node.pending_pwqs) || node.nr >= node.max) return;
+      pwq = owner_of<pool_workqueue>(node.pending_pwqs.next);
       list_del_init(&pwq->pending_node.node);
     }
     lock_guard g(pwq->pool->lock);
@@ -111,9 +121,43 @@ void activate_pending_unbound(workqueue* wq) noexcept {
     // Round robin: a pwq that still waits goes to the back of the line.
     if (!list_empty(&pwq->inactive_works)) {
       lock_guard n(wq->node_lock);
-      if (list_empty(&pwq->pending_node.node)) list_add_tail(&pwq->pending_node.node, &wq->pending_pwqs);
+      if (list_empty(&pwq->pending_node.node)) list_add_tail(&pwq->pending_node.node, &node.pending_pwqs);
     }
   }
+}
+
+int pool_node_slot(const worker_pool* pool, const workqueue* wq) noexcept {
+  const int spanning = wq->nr_node_slots - 1;
+  if (!pool->unbound() || pool->attrs.cpus.empty()) return spanning;
+  const topology& topo = topology::get();
+  const int node = topo.cpu_to_node(pool->attrs.cpus.front());
+  for (int c : pool->attrs.cpus)
+    if (topo.cpu_to_node(c) != node) return spanning;
+  return node >= 0 && node < spanning ? node : spanning;
+}
+
+// Each node's share of max_active, rounded up, within [min_active, max_active]; the spanning slot
+// gets max_active. With no online CPU in `cpus` every node gets min_active (the kernel's rule;
+// cmwq's effective masks always hold one, so it is kept for fidelity only).
+void update_node_max_active(workqueue* wq, const cpu_set& cpus) noexcept CMWQ_NO_TSA {
+  const topology& topo = topology::get();
+  wq->node_limit_cpus = cpus;
+  const int max = wq->max_active;
+  const int min = std::min(wq->min_active, max);
+  const cpu_set in_use = cpus & topo.online;
+  const int total = in_use.count();
+  const int spanning = wq->nr_node_slots - 1;
+  {
+    lock_guard g(wq->node_lock);
+    for (int node = 0; node < spanning; ++node) {
+      int node_cpus = 0;
+      for (int c : in_use) node_cpus += topo.cpu_to_node(c) == node;
+      const int share = total == 0 ? min : (max * node_cpus + total - 1) / total;
+      wq->node_slot(node).max = std::min(std::max(share, min), max);
+    }
+    wq->node_slot(spanning).max = max;
+  }
+  for (int node = 0; node <= spanning; ++node) activate_pending_unbound(wq, node);
 }
 
 void send_mayday(pool_workqueue* pwq) noexcept {

@@ -19,6 +19,7 @@
 
 namespace cmwq::core {
 
+class cpu_set;
 struct worker_pool;
 struct workqueue;
 
@@ -31,8 +32,9 @@ struct alignas(256) pool_workqueue {
   std::array<std::atomic<int>, work_data::nr_colors> nr_in_flight{};
   int nr_active = 0;                       // L: items on the worklist or executing
   int max_active;                          // L: per-CPU limit (0 while frozen); unbound: unused
+  int node_slot = 0;                       // I: unbound: its slot in wq.node_active (new_pwq)
   list_node inactive_works;                // L: items waiting for an active slot, FIFO
-  owned_node<pool_workqueue> pending_node{{}, this};  // N: on wq.pending_pwqs waiting for a slot
+  owned_node<pool_workqueue> pending_node{{}, this};  // N: on its node's pending_pwqs, waiting
   owned_node<pool_workqueue> mayday_node{{}, this};   // M: on wq.maydays asking for the rescuer
   bool on_mayday = false;                  // M
   std::array<std::atomic<std::uint64_t>, pwq_nr_stats> stats{};  // X: relaxed counters
@@ -63,16 +65,26 @@ void insert_work(pool_workqueue* pwq, work* w, long data, list_node* head, std::
 void pwq_activate_work(pool_workqueue* pwq, work* w) CMWQ_REQUIRES(pwq->pool->lock);
 bool pwq_activate_first_inactive(pool_workqueue* pwq) CMWQ_REQUIRES(pwq->pool->lock);
 bool pwq_tryinc_nr_active(pool_workqueue* pwq) CMWQ_REQUIRES(pwq->pool->lock);
+// What pwq_dec_nr_in_flight() returns when no slot must be handed on.
+inline constexpr int no_hand_off = -1;
 // Called at completion or steal with the pwq's pool lock held: retires the item's colour and, if
-// it was active, frees its slot. Returns true when an unbound queue's freed slot must be handed
-// to another pwq, which may need another pool's lock: the caller then calls
-// pwq_finish_hand_off(pwq->wq) once it has dropped its pool lock (pool locks never nest). The
-// hand-off is already counted in wq.nr_handoffs, so destroy waits for it.
-[[nodiscard]] bool pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active)
+// it was active, frees its slot. Returns the node slot whose freed slot an unbound queue must hand
+// to another pwq, which may need another pool's lock, or no_hand_off: the caller then calls
+// pwq_finish_hand_off(pwq->wq, slot) once it has dropped its pool lock (pool locks never nest).
+// The hand-off is already counted in wq.nr_handoffs, so destroy waits for it.
+[[nodiscard]] int pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active)
     CMWQ_REQUIRES(pwq->pool->lock);
 // The hand-off pwq_dec_nr_in_flight() asked for; called holding no pool lock.
-void pwq_finish_hand_off(workqueue* wq) noexcept;
-void activate_pending_unbound(workqueue* wq) noexcept;
+void pwq_finish_hand_off(workqueue* wq, int node_slot) noexcept;
+// Hands free slots of node slot `node` to its waiting pwqs (round robin); takes pool locks, so the
+// caller holds none.
+void activate_pending_unbound(workqueue* wq, int node) noexcept;
+// wq_update_node_max_active(): each node's limit from the limits in force and `cpus` (the CPUs of
+// the attrs in force, which it records), then activates what now fits. WQ held, no pool lock.
+void update_node_max_active(workqueue* wq, const cpu_set& cpus) noexcept;
+// The node slot a pwq of `pool` counts in: the pool's node, or the last slot when its CPUs span
+// several nodes (or it is not unbound).
+int pool_node_slot(const worker_pool* pool, const workqueue* wq) noexcept;
 void send_mayday(pool_workqueue* pwq) noexcept;
 
 // --- workqueue.cpp: a pwq's life ------------------------------------------------------------------

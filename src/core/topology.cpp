@@ -518,6 +518,7 @@ topology topology::from_sysfs(const std::string& root, const cpu_set& online_in,
 
   // NUMA nodes: node/nodeN/cpulist, in increasing N.
   const std::map<int, cpu_set> node_cpus = read_nodes(root, online, n, &t.cpu_node_, &t.fallback_);
+  t.nr_node_ids = node_cpus.empty() ? 1 : node_cpus.rbegin()->first + 1;
 
   // The pods of every scope.
   std::vector<cpu_set> pods;
@@ -541,10 +542,21 @@ topology topology::from_sysfs(const std::string& root, const cpu_set& online_in,
   return t;
 }
 
+namespace {
+
+// CMWQ_SYSFS_ROOT names another tree than /sys/devices/system (a simulated machine: tests that
+// need several NUMA nodes on a one-node host); unset or empty means the real one.
+std::string sysfs_root() {
+  const char* v = std::getenv("CMWQ_SYSFS_ROOT");
+  return v && *v ? std::string(v) : std::string("/sys/devices/system");
+}
+
+}  // namespace
+
 const topology& topology::get() {
   // Leaked on purpose: workers and atexit handlers may still ask during process exit.
   static const topology* const instance =
-      new topology(from_sysfs("/sys/devices/system", process_cpus(), env_cache_shard_size()));
+      new topology(from_sysfs(sysfs_root(), process_cpus(), env_cache_shard_size()));
   return *instance;
 }
 

@@ -193,7 +193,8 @@ bool set_default_affinity_scope(affinity_scope scope) noexcept;
 class topology {
  public:
   // topology::get() - the process's topology: online = sched_getaffinity() at the first call (or
-  // 0..nprocs-1 if that fails), sysfs root /sys/devices/system, cache_shard_size from
+  // 0..nprocs-1 if that fails), sysfs root /sys/devices/system (or CMWQ_SYSFS_ROOT if set and
+  // not empty: a simulated machine for tests), cache_shard_size from
   // CMWQ_CACHE_SHARD_SIZE (a positive integer; anything else warns and uses 8). Computed once,
   // thread-safe, never destroyed; the first call reads sysfs (may block briefly), later calls
   // never block.
@@ -212,6 +213,9 @@ class topology {
   cpu_set possible;
   // Highest online CPU id + 1: arrays indexed by CPU have this many slots.
   int nr_cpu_ids = 1;
+  // Highest NUMA node id of an online CPU + 1 (the kernel's nr_node_ids): arrays indexed by node
+  // have this many slots.
+  int nr_node_ids = 1;
   // Cores per cache shard used to build the cache_shard scope.
   int cache_shard_size = default_cache_shard_size;
 

@@ -124,6 +124,7 @@ grab try_grab_pending(work* w, bool is_dwork) {
 
   worker_pool* pool = work_data_pwq(d)->pool;
   workqueue* hand_off = nullptr;
+  int hand_off_slot = no_hand_off;
   {
     lock_guard g(pool->lock);
     d = ref.load(std::memory_order_relaxed);
@@ -133,9 +134,10 @@ grab try_grab_pending(work* w, bool is_dwork) {
     list_del_init(&w->entry);
     // Keep PENDING (ours now); remember the pool for non-reentrancy.
     ref.store(work_data::offq(pool->id, 0) | work_data::pending, std::memory_order_relaxed);
-    if (pwq_dec_nr_in_flight(pwq, work_data::color(d), !(d & work_data::inactive))) hand_off = pwq->wq;
+    hand_off_slot = pwq_dec_nr_in_flight(pwq, work_data::color(d), !(d & work_data::inactive));
+    if (hand_off_slot != no_hand_off) hand_off = pwq->wq;
   }
-  if (hand_off) pwq_finish_hand_off(hand_off);
+  if (hand_off) pwq_finish_hand_off(hand_off, hand_off_slot);
   return grab::stolen;
 }
 

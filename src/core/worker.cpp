@@ -186,9 +186,9 @@ void process_one_work(worker_pool* pool, worker* self, work* w) CMWQ_REQUIRES(po
   self->current_func = nullptr;
   self->current_pwq = nullptr;
   pwq->pool->lock.assert_held();  // the item's pwq is in this pool (a rescuer visits it)
-  if (pwq_dec_nr_in_flight(pwq, color, true)) {
+  if (const int slot = pwq_dec_nr_in_flight(pwq, color, true); slot != no_hand_off) {
     pool->lock.unlock();
-    pwq_finish_hand_off(wq);
+    pwq_finish_hand_off(wq, slot);
     pool->lock.lock();
   }
 }

@@ -211,22 +211,22 @@ void free_pwqs(workqueue* wq) {
   for (int cpu = 0; cpu < nr_cpu_ids(); ++cpu) wq->cpu_pwqs[static_cast<std::size_t>(cpu)].store(nullptr, std::memory_order_relaxed);
 }
 
-// Applies max_active (0 while the queue is frozen) to every pwq and activates what now fits.
+// Applies max_active and min_active (both 0 while the queue is frozen: wq_adjust_max_active())
+// to every pwq, or to every node of an unbound queue, and activates what now fits.
 void apply_limits(workqueue* wq, bool frozen) CMWQ_REQUIRES(wq->mutex) {
   const int limit = frozen ? 0 : wq->saved_max_active;
+  wq->max_active = limit;
+  wq->min_active = frozen ? 0 : wq->saved_min_active;
   if (wq->is_unbound()) {
-    {
-      lock_guard g(wq->node_lock);
-      wq->node_max_active = limit;
-    }
     for (pool_workqueue* pwq : wq->pwqs) {
       lock_guard g(pwq->pool->lock);
       if (!list_empty(&pwq->inactive_works)) {
         lock_guard n(wq->node_lock);
-        if (list_empty(&pwq->pending_node.node)) list_add_tail(&pwq->pending_node.node, &wq->pending_pwqs);
+        if (list_empty(&pwq->pending_node.node))
+          list_add_tail(&pwq->pending_node.node, &wq->node_slot(pwq->node_slot).pending_pwqs);
       }
     }
-    activate_pending_unbound(wq);
+    update_node_max_active(wq, wq->node_limit_cpus);
     return;
   }
   for (pool_workqueue* pwq : wq->pwqs) {
@@ -277,9 +277,10 @@ bool init_workqueue(workqueue* wq, const char* name, unsigned flags, int max_act
   wq->warned_cannot_queue.store(false, std::memory_order_relaxed);
   wq->saved_max_active = max_active;
   wq->saved_min_active = std::min(max_active, wq_dfl_min_active);
+  wq->max_active = wq->saved_max_active;
+  wq->min_active = wq->saved_min_active;
   wq->nr_drainers = 0;
-  wq->node_nr_active = 0;
-  wq->node_max_active = max_active;
+  for (int i = 0; i < wq->nr_node_slots; ++i) wq->node_slot(i).nr = 0;  // limits: install_unbound_pwqs()
   wq->work_color = 0;
   wq->flush_color = 0;
   wq->rescuer = nullptr;
@@ -336,7 +337,7 @@ workqueue* create_system_queue(std::uint32_t slot) {
     unsigned flags = def.flags;
     int max_active = def.max_active;
     sanitize_flags(def.name, &flags, &max_active);
-    auto* wq = new workqueue(nr_cpu_ids());
+    auto* wq = new workqueue(nr_cpu_ids(), topology::get().nr_node_ids);
     wq->slot = slot;
     wq->generation.store(1, std::memory_order_relaxed);
     if (!init_workqueue(wq, def.name, flags, max_active)) {
@@ -355,6 +356,7 @@ pool_workqueue* new_pwq(worker_pool* pool, workqueue* wq, int max_active) {
   if (inject_alloc_failure(wq)) return nullptr;
   auto* pwq = new (std::nothrow) pool_workqueue(pool, wq, max_active);
   if (!pwq) return nullptr;
+  pwq->node_slot = pool_node_slot(pool, wq);
   {
     std::lock_guard<std::mutex> g(live_pwqs().lock);
     live_pwqs().set.insert(pwq);
@@ -411,7 +413,7 @@ wq_handle alloc_workqueue(const char* fmt_name, unsigned flags, int max_active, 
     }
   }
   if (!wq) {
-    wq = should_fail(fault_point::wq_alloc) ? nullptr : new (std::nothrow) workqueue(nr_cpu_ids());
+    wq = should_fail(fault_point::wq_alloc) ? nullptr : new (std::nothrow) workqueue(nr_cpu_ids(), topology::get().nr_node_ids);
     if (!wq) {
       lock_guard g(r.lock);
       r.free_slots.push_back(slot);
@@ -503,7 +505,7 @@ void destroy_workqueue(wq_handle h) noexcept {
   }
   {
     lock_guard g(wq->node_lock);
-    list_init(&wq->pending_pwqs);
+    for (int i = 0; i < wq->nr_node_slots; ++i) list_init(&wq->node_slot(i).pending_pwqs);
   }
   free_pwqs(wq);
   wq_lockdep_release(wq);
@@ -564,8 +566,13 @@ void workqueue_set_min_active(wq_handle h, int min_active) noexcept {
     CMWQ_WARN("workqueue_set_min_active: %s is not an unbound, unordered workqueue", wq->name);
     return;
   }
+  // As workqueue_set_max_active(): the freezing state read and applied under both locks.
+  auto& r = registry();
+  lock_guard rg(r.lock);
   lock_guard g(wq->mutex);
+  const bool frozen = r.freezing && (wq->flags.load(std::memory_order_relaxed) & wq_flag::freezable);
   wq->saved_min_active = std::clamp(min_active, 0, wq->saved_max_active);
+  apply_limits(wq, frozen);
 }
 
 // --- freezing (section 5.13) -----------------------------------------------------------------

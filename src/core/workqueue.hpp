@@ -70,6 +70,14 @@ class pwq_set {
   std::atomic<std::size_t> size_{0};  // X: release on append
 };
 
+// The active items of one unbound queue on one NUMA node (the kernel's wq_node_nr_active). Every
+// field is N: guarded by the queue's node_lock (an array element cannot name it for the analysis).
+struct node_nr_active {
+  int nr = 0;              // N: active items of the queue's pwqs on this node
+  int max = 0;             // N: the node's limit (0 while frozen)
+  list_node pending_pwqs;  // N: this node's pwqs waiting for a slot, served round robin
+};
+
 struct workqueue {
   core::mutex mutex CMWQ_ACQUIRED_BEFORE(worker_pool::lock);  // WQ: pwqs, limits, drainers
   char name[wq_name_len] = {};                   // I
@@ -90,6 +98,8 @@ struct workqueue {
 
   int saved_max_active CMWQ_GUARDED_BY(mutex) = 0;  // WQ: as requested (clamped)
   int saved_min_active CMWQ_GUARDED_BY(mutex) = 0;  // WQ
+  int max_active CMWQ_GUARDED_BY(mutex) = 0;        // WQ: in force: saved, or 0 while frozen
+  int min_active CMWQ_GUARDED_BY(mutex) = 0;        // WQ: in force: saved, or 0 while frozen
   int nr_drainers CMWQ_GUARDED_BY(mutex) = 0;       // WQ
 
   // X: pwq serving each CPU id (index = cpu). Written under WQ with release when attributes
@@ -98,11 +108,12 @@ struct workqueue {
   pwq_set pwqs;                                  // X: see pwq_set
   wq_attrs unbound_attrs CMWQ_GUARDED_BY(mutex); // WQ: unbound queues, as requested
 
-  // Unbound queues: one system-wide active limit shared by all pwqs (one node, R12).
+  // Unbound queues: max_active split across NUMA nodes (R12, docs/attrs.md M1-M5), one counter
+  // per node id plus a last slot for pools whose CPUs span nodes (wq_node_nr_active).
   core::mutex node_lock CMWQ_ACQUIRED_AFTER(mutex, worker_pool::lock);  // N: nests inside pool locks
-  int node_nr_active CMWQ_GUARDED_BY(node_lock) = 0;  // N
-  int node_max_active CMWQ_GUARDED_BY(node_lock) = 0; // N (0 while frozen)
-  list_node pending_pwqs CMWQ_GUARDED_BY(node_lock);  // N: pwqs waiting for a slot, round robin
+  std::unique_ptr<node_nr_active[]> node_active;  // I: the array (nr_node_slots); N: its contents
+  int nr_node_slots;                              // I: topology's nr_node_ids + 1
+  cpu_set node_limit_cpus CMWQ_GUARDED_BY(mutex); // WQ: CPUs of the attrs in force (node limits)
 
   // Flush colours (R19, R20).
   core::mutex flush_mutex CMWQ_ACQUIRED_AFTER(mutex) CMWQ_ACQUIRED_BEFORE(worker_pool::lock);  // FL
@@ -126,13 +137,16 @@ struct workqueue {
   char lockdep_name[wq_name_len + 16] = {};      // I
   char own_lockdep_key = 0;                      // I: only its address matters
 
-  explicit workqueue(int nr_cpus)
+  workqueue(int nr_cpus, int nr_nodes)
       : ops(nr_cpus),
         cpu_pwqs(new std::atomic<pool_workqueue*>[static_cast<std::size_t>(nr_cpus)]()),
-        pwqs(static_cast<std::size_t>(nr_cpus) + max_extra_pwqs) {
-    list_init(&pending_pwqs);
+        pwqs(static_cast<std::size_t>(nr_cpus) + max_extra_pwqs),
+        node_active(new node_nr_active[static_cast<std::size_t>(nr_nodes) + 1]),
+        nr_node_slots(nr_nodes + 1) {
+    for (int i = 0; i < nr_node_slots; ++i) list_init(&node_active[static_cast<std::size_t>(i)].pending_pwqs);
     list_init(&maydays);
   }
+  node_nr_active& node_slot(int i) const { return node_active[static_cast<std::size_t>(i)]; }
   bool is_unbound() const { return flags.load(std::memory_order_relaxed) & wq_flag::unbound; }
   bool is_ordered() const { return flags.load(std::memory_order_relaxed) & wq_flag::ordered; }
   bool is_bh() const { return flags.load(std::memory_order_relaxed) & wq_flag::bh; }

@@ -19,6 +19,7 @@ namespace core = cmwq::core;
 static_assert(static_cast<int>(cmwq::affinity::system) == static_cast<int>(core::affinity_scope::system));
 static_assert(static_cast<int>(cmwq::affinity::cache_shard) == static_cast<int>(core::affinity_scope::cache_shard));
 // Every flag builder.hpp spells out is the engine's (core/engine.hpp holds the one definition).
+static_assert(cmwq::detail::wq_flags::bh == core::wq_flag::bh);
 static_assert(cmwq::detail::wq_flags::unbound == core::wq_flag::unbound);
 static_assert(cmwq::detail::wq_flags::freezable == core::wq_flag::freezable);
 static_assert(cmwq::detail::wq_flags::mem_reclaim == core::wq_flag::mem_reclaim);
@@ -27,6 +28,7 @@ static_assert(cmwq::detail::wq_flags::cpu_intensive == core::wq_flag::cpu_intens
 static_assert(cmwq::detail::wq_flags::sysfs == core::wq_flag::sysfs);
 static_assert(cmwq::detail::wq_flags::power_efficient == core::wq_flag::power_efficient);
 static_assert(cmwq::detail::wq_flags::percpu == core::wq_flag::percpu);
+static_assert(cmwq::detail::wq_flags::mem_warn_on_reclaim == core::wq_flag::mem_warn_on_reclaim);
 static_assert(cmwq::detail::wq_flags::ordered == core::wq_flag::ordered);
 
 namespace cmwq {
@@ -62,6 +64,10 @@ void queue::flush() const noexcept { core::flush_workqueue(h_); }
 void queue::drain() const noexcept { core::drain_workqueue(h_); }
 void queue::set_max_active(int n) const noexcept { core::workqueue_set_max_active(h_, n); }
 void queue::set_min_active(int n) const noexcept { core::workqueue_set_min_active(h_, n); }
+bool queue::reclaim_annotated() const noexcept {
+  const unsigned f = core::workqueue_flags(h_);
+  return (f & core::wq_flag::mem_reclaim) && (f & core::wq_flag::mem_warn_on_reclaim);
+}
 bool queue::congested(int cpu) const noexcept { return core::workqueue_congested(cpu, h_); }
 std::string queue::name() const {
   char buf[core::wq_name_len];
@@ -90,9 +96,10 @@ owned_queue builder::build(std::string_view name, std::error_code& ec) const noe
   std::string n(name);
   const int scope = scope_ == affinity::dfl ? -1 : static_cast<int>(scope_);
   const core::wq_handle h = core::alloc_workqueue(n.c_str(), flags_, max_active_, scope, strict_);
-  // The builder cannot express a flag combination the engine refuses (WQ_BH), so a refusal here
-  // means that the queue, a pwq or the rescuer could not be allocated.
-  ec = h ? std::error_code{} : std::make_error_code(std::errc::not_enough_memory);
+  // The only combinations the engine refuses (with its WARNING) are a bh() queue's disallowed
+  // flags and limit; any other refusal means the queue, a pwq or the rescuer was not allocated.
+  const bool bh_misuse = (flags_ & core::wq_flag::bh) && ((flags_ & ~core::wq_flag::bh_allows) || max_active_ != 0);
+  ec = h ? std::error_code{} : std::make_error_code(bh_misuse ? std::errc::invalid_argument : std::errc::not_enough_memory);
   return owned_queue(queue(h));
 }
 owned_queue builder::build(std::string_view name) const noexcept {

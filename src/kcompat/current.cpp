@@ -13,8 +13,10 @@
 // lives; a waker looks it up under the registry lock, which the exiting thread also takes to
 // leave, so a waker never touches a thread that is gone.
 #include <pthread.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <unordered_map>
 
@@ -88,4 +90,12 @@ extern "C" task_struct* get_current(void) {
 
 extern "C" int cmwq_task_tid(const struct task_struct* task) {
   return task ? __atomic_load_n(&task->pid, __ATOMIC_ACQUIRE) : kcompat::current_tid();
+}
+
+// Linux keeps a nice value per thread: getpriority() of the thread id reads that thread's.
+extern "C" int task_nice(const struct task_struct* p) {
+  const int tid = cmwq_task_tid(p);
+  errno = 0;
+  const int nice = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
+  return errno != 0 ? 0 : nice;
 }

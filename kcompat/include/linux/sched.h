@@ -144,6 +144,15 @@ CMWQ_EXTERN_C_BEGIN
  * Return: the task (never NULL). C code reads it as `current`.
  */
 struct task_struct *get_current(void);
+
+/*
+ * task_nice - the nice value @p runs at now
+ * @p: a task whose thread is alive (current, a kthread's handle)
+ * Context: any.
+ * Return: the thread's nice, in [-20, 19] (getpriority() of its thread id); a worker's is its
+ * pool's (an unbound queue's attrs->nice, semantics.md U3).
+ */
+int task_nice(const struct task_struct *p);
 CMWQ_EXTERN_C_END
 
 /* C only: C++ headers use `current` as an identifier (std::reverse_iterator); C++ calls get_current(). */
