@@ -115,6 +115,7 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept CMWQ_NO_TSA {
   const int color = pwq->work_color;
   tp_queue_work(req_cpu, pwq, w);
   pwq->nr_in_flight[static_cast<std::size_t>(color)].fetch_add(1, std::memory_order_relaxed);
+  const void* wake = nullptr;  // a worker to wake once the pool lock is dropped
   long d = reinterpret_cast<long>(pwq) | work_data::pending | work_data::pwq |
            (static_cast<long>(color) << work_data::color_shift);
   if (list_empty(&pwq->inactive_works) && pwq_tryinc_nr_active(pwq)) {
@@ -125,13 +126,14 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept CMWQ_NO_TSA {
     // (a system queue created lazily by this thread).
     work_data_ref(w).store(d, std::memory_order_release);
     list_add_tail(&w->entry, &pool->worklist);
-    pool->kick();
+    pool->kick_deferred(&wake);
   } else {
     d |= work_data::inactive;
     work_data_ref(w).store(d, std::memory_order_release);  // as above
     list_add_tail(&w->entry, &pwq->inactive_works);
   }
   pool->lock.unlock();
+  if (wake) futex_wake(wake, 1);
   return true;
 }
 
