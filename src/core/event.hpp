@@ -42,8 +42,13 @@ class parker {
  public:
   // Release: what the waker wrote before unpark() is visible after park() returns.
   void unpark() noexcept {
-    if (state_.exchange(1, std::memory_order_release) == -1) futex_wake(&state_, 1);
+    if (give_token()) futex_wake(&state_, 1);
   }
+  // unpark() in two halves, so that the system call can wait until the waker has dropped its
+  // lock: give_token() leaves the token and returns whether the owner sleeps; if so the caller
+  // owes futex_wake(word(), 1). The parker may be gone by then; futex_wake() tolerates that.
+  bool give_token() noexcept { return state_.exchange(1, std::memory_order_release) == -1; }
+  const void* word() const noexcept { return &state_; }
   // Only the owning thread parks. Acquire pairs with the exchange in unpark().
   void park() noexcept {
     if (state_.fetch_sub(1, std::memory_order_acquire) == 1) return;  // consumed a token

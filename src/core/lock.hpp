@@ -1,18 +1,61 @@
 // src/core/lock.hpp - the annotated mutex every src/core structure uses.
 //
-//   cmwq::core::mutex      a std::mutex the thread-safety analysis can see, with assert_held().
+//   cmwq::core::mutex      a lock the thread-safety analysis can see, with assert_held(): a futex
+//                          lock with a short spin (std::mutex under ThreadSanitizer).
 //   cmwq::core::lock_guard RAII holder (scoped capability).
 //   cmwq::core::unique_lock holder that can be released early and re-taken (condition waits).
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
+#include "futex.hpp"
 #include "guards.hpp"
 
 namespace cmwq::core {
+
+// The lock word of core::mutex: a futex lock (0 free, 1 held, 2 held with sleepers) that spins
+// briefly before it sleeps. Pool locks are held for a few hundred nanoseconds, so a waiter that
+// spins for about as long usually gets the lock without two system calls (its futex_wait and the
+// holder's futex_wake); with std::mutex the unbound pool's lock was W1's futex hot spot
+// (docs/benchmarks.md). Under ThreadSanitizer std::mutex stays, so that its lock-order and
+// deadlock checks keep seeing every core lock.
+#if defined(__SANITIZE_THREAD__)
+#define CMWQ_FUTEX_MUTEX 0
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CMWQ_FUTEX_MUTEX 0
+#endif
+#endif
+#ifndef CMWQ_FUTEX_MUTEX
+#define CMWQ_FUTEX_MUTEX 1
+#endif
+
+#if CMWQ_FUTEX_MUTEX
+class spin_futex_lock {
+ public:
+  void lock() noexcept {
+    std::uint32_t c = 0;
+    if (word_.compare_exchange_strong(c, 1, std::memory_order_acquire, std::memory_order_relaxed)) return;
+    lock_slow();
+  }
+  bool try_lock() noexcept {
+    std::uint32_t c = 0;
+    return word_.compare_exchange_strong(c, 1, std::memory_order_acquire, std::memory_order_relaxed);
+  }
+  // Release: pairs with the acquire of the next lock().
+  void unlock() noexcept {
+    if (word_.exchange(0, std::memory_order_release) == 2) futex_wake(&word_, 1);
+  }
+
+ private:
+  void lock_slow() noexcept;
+  std::atomic<std::uint32_t> word_{0};  // X: the lock word itself
+};
+#endif
 
 class CMWQ_CAPABILITY("mutex") mutex {
  public:
@@ -36,10 +79,13 @@ class CMWQ_CAPABILITY("mutex") mutex {
 #endif
   }
   bool held_by_me() const { return owner_.load(std::memory_order_relaxed) == std::this_thread::get_id(); }
-  std::mutex& native() { return m_; }
 
  private:
+#if CMWQ_FUTEX_MUTEX
+  spin_futex_lock m_;
+#else
   std::mutex m_;
+#endif
   std::atomic<std::thread::id> owner_{};  // X: relaxed; only compared with the caller's own id
 };
 

@@ -130,6 +130,7 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept {
   const int color = pwq->work_color;
   tp_queue_work(req_cpu, pwq, w);
   pwq->nr_in_flight[static_cast<std::size_t>(color)].fetch_add(1, std::memory_order_relaxed);
+  const void* wake = nullptr;  // a worker to wake once the pool lock is dropped
   const long d = reinterpret_cast<long>(pwq) | work_data::pending | work_data::pwq |
                  (static_cast<long>(color) << work_data::color_shift);
   // Release (free on x86): pairs with the acquire load in start_flush_work() and the other
@@ -137,11 +138,12 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept {
   // (a system queue created lazily by this thread).
   if (list_empty(&pwq->inactive_works) && pwq_tryinc_nr_active(pwq)) {
     insert_work(pwq, w, d, &pool->worklist, std::memory_order_release, true);
-    pool->kick();
+    pool->kick_deferred(&wake);
   } else {
     insert_work(pwq, w, d | work_data::inactive, &pwq->inactive_works, std::memory_order_release, false);
   }
   pool->lock.unlock();
+  if (wake) futex_wake(wake, 1);
   return true;
 }
 

@@ -135,8 +135,10 @@ void process_one_work(worker_pool* pool, worker* self, work* w) CMWQ_REQUIRES(po
   pool->hash_add(self);
   if (wq->flags.load(std::memory_order_relaxed) & wq_flag::cpu_intensive)
     pool->update_worker(self, [&] { self->flags |= worker_flag::cpu_intensive; });
-  // Chains execution when this worker does not count as running (unbound, CPU-intensive).
-  pool->kick();
+  // Chains execution when this worker does not count as running (unbound, CPU-intensive); the
+  // woken worker's system call is made after the unlock below.
+  const void* wake = nullptr;
+  pool->kick_deferred(&wake);
   // R3: record the pool and clear PENDING as the last touch before the call. A full barrier
   // (seq_cst exchange, which ThreadSanitizer also understands, unlike a fence) pairs with the
   // PENDING test-and-set in try_set_pending(): a queuer that still saw PENDING set had its stores
@@ -152,6 +154,7 @@ void process_one_work(worker_pool* pool, worker* self, work* w) CMWQ_REQUIRES(po
     start_sampler = sampler_note_busy();
   }
   pool->lock.unlock();
+  if (wake) futex_wake(wake, 1);
   if (start_sampler) sampler_start();  // creates a thread: never under a pool lock
 
   const work_fn fn = self->current_func;

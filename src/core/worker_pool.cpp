@@ -129,6 +129,13 @@ bool worker_pool::too_many_workers() const {
 }
 
 bool worker_pool::kick() {
+  const void* wake = nullptr;
+  const bool woke = kick_deferred(&wake);
+  if (wake) futex_wake(wake, 1);
+  return woke;
+}
+
+bool worker_pool::kick_deferred(const void** wake) {
   lock.assert_held();
   if (!need_more_worker()) {
     // Work waits behind a running worker: the manager listens to scheduler events from now on,
@@ -138,7 +145,7 @@ bool worker_pool::kick() {
   }
   if (list_empty(&idle_list)) return false;
   worker* wk = owner_of<worker>(idle_list.next);
-  wk->wake.unpark();
+  if (wk->wake.give_token()) *wake = wk->wake.word();
   return true;
 }
 

@@ -74,6 +74,12 @@ struct worker_pool {
 
   // Wakes the first idle worker if work needs one. Returns whether it woke a worker.
   bool kick() CMWQ_REQUIRES(lock);
+  // kick() whose system call waits for the caller to drop the pool lock: if a sleeping worker
+  // was chosen, *wake is set to the word to pass to futex_wake(*wake, 1) after unlocking (it may
+  // belong to a worker that has exited by then, which futex_wake() tolerates). A woken worker
+  // that preempts the kicker would otherwise find the pool lock held, sleep on it, and not run
+  // again before the kicker blocks (W3 in docs/benchmarks.md).
+  bool kick_deferred(const void** wake) CMWQ_REQUIRES(lock);
   worker* find_worker_executing_work(work* w) CMWQ_REQUIRES(lock);
   void hash_add(worker* wk) CMWQ_REQUIRES(lock);
   void hash_del(worker* wk) CMWQ_REQUIRES(lock);

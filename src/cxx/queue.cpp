@@ -38,18 +38,7 @@ core::work* W(detail::raw_work* w) { return reinterpret_cast<core::work*>(w); }
 core::delayed_work* DW(detail::raw_delayed_work* w) { return reinterpret_cast<core::delayed_work*>(w); }
 }  // namespace
 
-// Closures with ordinary alignment take the plain (much cheaper) allocator path.
-void* detail::spawn_alloc(std::size_t size, std::size_t align) noexcept {
-  if (core::should_fail(core::fault_point::spawn_alloc)) return nullptr;
-  if (align <= __STDCPP_DEFAULT_NEW_ALIGNMENT__) return ::operator new(size, std::nothrow);
-  return ::operator new(size, std::align_val_t(align), std::nothrow);
-}
-void detail::spawn_free(void* p, std::size_t, std::size_t align) noexcept {
-  if (align <= __STDCPP_DEFAULT_NEW_ALIGNMENT__)
-    ::operator delete(p);
-  else
-    ::operator delete(p, std::align_val_t(align));
-}
+// detail::spawn_alloc() / spawn_free(): spawn_cache.cpp.
 
 bool queue::valid() const noexcept { return h_ && core::workqueue_valid(h_); }
 bool queue::enqueue_on(int cpu, work& w) const noexcept { return core::queue_work_on(cpu, h_, W(w.raw())); }
