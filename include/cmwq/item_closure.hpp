@@ -10,7 +10,7 @@
 // after the work_struct the engine passes), and no vtable or `self` pointer is needed. A heap
 // closure is recognised by its trampoline (one per Offset), which is how destroy() knows to free
 // it. This keeps a pending cmwq::delayed_work at sizeof(raw_delayed_work) + 8 bytes, with no
-// allocation for small closures (issue 14: it was 104 bytes plus a 32-byte heap chunk).
+// allocation for small closures (issue 14: it was 112 bytes plus a 32-byte heap chunk).
 #pragma once
 
 #include <cstddef>
