@@ -42,8 +42,9 @@ TEST(delayed_scale, million_armed_then_cancelled) {
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < n_items; i++) {
     INIT_DELAYED_WORK(&items[i], count_run);
-    // Delays from 1 s to about an hour, so none fires during the test.
-    ASSERT_TRUE(queue_delayed_work(wq, &items[i], 1000 + (static_cast<unsigned long>(i) * 7919) % 3'600'000));
+    // Delays from 1 min to about an hour, so none fires during the test, even when arming all of
+    // them takes seconds (TSan on a loaded machine: 40 us per item, 4 s for 100k).
+    ASSERT_TRUE(queue_delayed_work(wq, &items[i], 60'000 + (static_cast<unsigned long>(i) * 7919) % 3'600'000));
   }
   const auto t1 = std::chrono::steady_clock::now();
   EXPECT_EQ(cmwq::core::timer_get_stats().armed - armed_before, static_cast<std::uint64_t>(n_items));
