@@ -370,7 +370,7 @@ void write_gnuplot(const std::string& dir) {
                    "set arrow 2 from graph 0, first 100 to graph 1, first 100 nohead dt 2 lw 1.5\nunset key\n"
                    "plot '%1$s/timers.dat' using 4:xtic(1) notitle lc rgb '#228833'\n"
                    "unset multiplot\n"
-                   "unset arrow 2\nset key top left opaque box\nset logscale x 2\nset xtics norotate\n"
+                   "unset arrow 2\nset key below\nset logscale x 2\nset xtics norotate\n"
                    "set output img.'/bench-scaling.png'\n"
                    "set multiplot layout 1,2 title 'S scaling: producers on %3$d CPUs (cmwq)'\n"
                    "set title 'ns per item (lower is better)'\nset xlabel 'producers'\nset ylabel 'ns'\nset yrange [0:*]\n"
