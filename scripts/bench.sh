@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/bench.sh - the benchmarks, side by side with the peers, in one command.
 #
-#   scripts/bench.sh [--quick] [--reps N] [--only W1,W2,W3,W4,W5,floor] [--no-micro] [--no-docs]
+#   scripts/bench.sh [--quick] [--reps N] [--only W1,W2,W3,W4,W5,S,floor] [--producers 1,2,4,8]
+#                    [--no-micro] [--no-docs]
 #
 # 1. installs what is missing from Debian (the peers: libtbb-dev libboost-dev libglib2.0-dev
 #    libuv1-dev; gnuplot-nox for the plots; libbenchmark-dev, cmake, ninja, g++, pkg-config),
@@ -10,7 +11,9 @@
 #    and build-bench/bench/cmwq_micro_bench and cmwq_lockdep_bench (Google Benchmark, JSON into the
 #    results directory; lockdep's cost off and on),
 # 4. draws docs/img/bench-*.png with gnuplot and rewrites the part of docs/benchmarks.md between
-#    the BEGIN/END GENERATED markers (machine, command, tables, micro-benchmarks).
+#    the BEGIN/END GENERATED markers (machine, command, tables, micro-benchmarks). The scaling
+#    workload S (--producers: its producer counts) gives the "S scaling" table and bench-scaling.png;
+#    scripts/scaling.sh is its companion for machines with more CPUs (taskset, 1 to 16 CPUs).
 #
 # Results: build-bench/results/ (results.jsonl: one JSON line per measurement and repetition;
 # table.md; micro.json). --quick runs smaller workloads and leaves docs/ alone (a smoke test).
@@ -26,9 +29,10 @@ while [ $# -gt 0 ]; do
     --quick) quick=1; docs=0; compare_args+=(--quick) ;;
     --reps) compare_args+=(--reps "$2"); shift ;;
     --only) compare_args+=(--only "$2"); docs=0; shift ;;
+    --producers) compare_args+=(--producers "$2"); shift ;;
     --no-micro) micro=0 ;;
     --no-docs) docs=0 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -107,6 +111,7 @@ gen="$out/generated.md"
   echo "![W3 wake latency](img/bench-latency.png)"
   echo "![W4 blocking mix](img/bench-blocking.png)"
   echo "![W5 timers](img/bench-timers.png)"
+  echo "![S scaling](img/bench-scaling.png)"
   echo
   if [ -f "$out/micro.txt" ] && [ $micro -eq 1 ]; then
     echo "### Micro-benchmarks (build-bench/bench/cmwq_micro_bench, median of 3)"

@@ -6,6 +6,7 @@
 //   peers.*        the peers as executors (W1-W4) and as timer services (W5)
 //   workloads.*    W1-W5, the floors, the job list and the child's dispatch
 //   report.*       medians, table.md, the plot data and plots.gp
+//   lockstat.*     lock wait and hold times, by mutex (the S workload)
 //   tools.cpp      the definitions of what this header declares
 #pragma once
 
@@ -34,7 +35,9 @@ struct config {
   int w4_sleep_every = 4;
   int w4_sleep_ms = 5;
   int w5_timers = 200000;
-  std::set<std::string> only;  // workloads to run; empty = all
+  std::vector<int> producers = {1, 2, 4, 8};  // S: producer counts
+  std::set<std::string> only;   // workloads to run; empty = all
+  std::set<std::string> peers;  // peers to run (floors always run); empty = all
   bool quick = false;
 };
 extern config cfg;
@@ -100,5 +103,6 @@ bool is_cmwq(const std::string& peer);
 extern const std::vector<std::string> k_pool_peers;  // W1, W2, W3 (W3 adds "thread")
 extern const std::vector<std::string> k_w4_peers;
 extern const std::vector<std::string> k_w5_peers;
+extern const std::vector<std::string> k_scaling_flavours;  // S: each runs with cfg.producers
 
 }  // namespace cmwq_bench

@@ -15,6 +15,7 @@
 //   W3 wake latency    idle pool, one task, time until it starts; p50/p99/max of 10,000 samples
 //   W4 blocking mix    2,000 tasks of 200 us CPU, every 4th also sleeps 5 ms; makespan, peak threads
 //   W5 timers          200,000 delayed tasks, delays uniform in [1 ms, 1 s], 90% cancelled
+//   S scaling          cmwq only: 1, 2, 4, 8 producers (--producers), ns per item, lock wait/hold
 //   floor              cache-line ping-pong, futex wake, plain call: what the hardware allows
 //
 // Method. The parent process never creates a thread: it forks one child per (repetition, workload,
@@ -24,6 +25,7 @@
 // _exit(), skipping teardown. The parent writes every line to DIR/results.jsonl, takes the median
 // over the repetitions and writes DIR/table.md (markdown), DIR/*.dat and DIR/plots.gp (gnuplot).
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -122,10 +124,26 @@ int parent_main() {
   return 0;
 }
 
+// "a,b,,c" -> {"a", "b", "c"}
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> v;
+  std::size_t p = 0;
+  while (p <= s.size()) {
+    auto e = s.find(',', p);
+    if (e == std::string::npos) e = s.size();
+    if (e > p) v.push_back(s.substr(p, e - p));
+    p = e + 1;
+  }
+  return v;
+}
+
 void usage() {
   std::fprintf(stderr,
-               "usage: cmwq_compare [--out DIR] [--reps N] [--quick] [--only W1,W2,W3,W4,W5,floor]\n"
+               "usage: cmwq_compare [--out DIR] [--reps N] [--quick] [--only W1,W2,W3,W4,W5,S,floor] [--producers 1,2,4,8]\n"
+               "                    [--peers P1,P2]\n"
                "  --quick  smaller workloads (W1 200k tasks, W3 2,000 samples, W5 50k timers), for a smoke test\n"
+               "  --peers  only these peers (floors always run), e.g. cmwq.percpu,cmwq.unbound,mutex_pool\n"
+               "  --producers  the producer counts of the scaling workload S (default 1,2,4,8)\n"
                "  --job W PEER  run one measurement in this process and print its JSON lines (debugging)\n"
                "  --report FILE re-render table.md and the plot inputs in --out from an existing results.jsonl\n");
 }
@@ -135,7 +153,11 @@ void usage() {
 
 int main(int argc, char** argv) {
   using namespace cmwq_bench;
-  g_ncpu = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  // The CPUs this process may run on (taskset, as scripts/scaling.sh uses), not all online ones.
+  cpu_set_t allowed;
+  g_ncpu = sched_getaffinity(0, sizeof allowed, &allowed) == 0 ? CPU_COUNT(&allowed)
+                                                                 : static_cast<int>(std::thread::hardware_concurrency());
+  g_ncpu = std::max(1, g_ncpu);
   std::optional<job> single;
   std::string report;
   for (int i = 1; i < argc; i++) {
@@ -155,13 +177,16 @@ int main(int argc, char** argv) {
       cfg.w3_samples = 2000;
       cfg.w5_timers = 50000;
     } else if (a == "--only") {
-      std::string s = next();
-      std::size_t p = 0;
-      while (p <= s.size()) {
-        auto e = s.find(',', p);
-        if (e == std::string::npos) e = s.size();
-        if (e > p) cfg.only.insert(s.substr(p, e - p));
-        p = e + 1;
+      for (const std::string& w : split_list(next())) cfg.only.insert(w);
+    } else if (a == "--peers") {
+      for (const std::string& p : split_list(next())) cfg.peers.insert(p);
+    } else if (a == "--producers") {
+      cfg.producers.clear();
+      for (const std::string& v : split_list(next()))
+        if (std::atoi(v.c_str()) > 0) cfg.producers.push_back(std::atoi(v.c_str()));
+      if (cfg.producers.empty()) {
+        usage();
+        return 2;
       }
     } else if (a == "--report") {
       report = next();

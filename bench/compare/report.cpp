@@ -1,6 +1,6 @@
 // bench/compare/report.cpp - cmwq_compare's results: the medians over the repetitions, the
 // markdown table with ratios against the best peer and against the floors, the plot data and the
-// gnuplot script, and the targets of docs/benchmarks.md with whether each is met.
+// gnuplot script, the scaling table, and the targets of docs/benchmarks.md with whether each is met.
 //
 // Problem: one table must let a reader compare cmwq with the best of the others and with what
 // the hardware allows, from noisy repeated measurements of a shared machine. Approach: medians
@@ -40,6 +40,7 @@ namespace {
 
 using key = std::tuple<std::string, std::string, std::string>;  // workload, peer, metric
 std::map<key, std::vector<double>> g_values;
+std::map<key, std::string> g_units;  // the last unit seen (S: names the lock of lockK_acq_per_item)
 
 std::optional<double> med(const std::string& w, const std::string& p, const std::string& m) {
   auto it = g_values.find({w, p, m});
@@ -247,6 +248,46 @@ void write_timers(FILE* md, const std::string& dir, const references& refs) {
   std::fprintf(md, "\n");
 }
 
+// S: one table row per (flavour, producers) and scaling.dat (one line per producer count).
+void write_scaling(FILE* md, const std::string& dir) {
+  if (cfg.producers.empty()) return;
+  std::fprintf(md, "### S scaling: 1 to %d producers on %d CPUs (cmwq only)\n\n", cfg.producers.back(), g_ncpu);
+  std::fprintf(md, "Each producer submits its share of %s empty items (cmwq.percpu, cmwq.unbound: W2 with more producers)\n"
+                   "or arms and cancels its share of %s delayed works (cmwq.timers, one item = arm + cancel). ns/item =\n"
+                   "wall time / items; speed-up = throughput over 1 producer. Lock columns come from a second batch with\n"
+                   "every pthread mutex counted (bench/compare/lockstat.hpp): wait = time from lock call to acquisition,\n"
+                   "summed over all locks per item; the lock waited for most is named by the function that locked it\n"
+                   "first, with its acquisitions per item, the share that found it taken and its mean hold time.\n\n",
+               si(static_cast<double>(cfg.w1_tasks)).c_str(), si(static_cast<double>(cfg.w1_tasks / 5)).c_str());
+  std::fprintf(md, "| flavour | producers | ns/item | CPU ns/item | speed-up | lock wait ns/item | most waited-for lock | acq/item | contended | hold ns |\n"
+                   "|---|---|---|---|---|---|---|---|---|---|\n");
+  FILE* dat = open_dat(dir, "scaling.dat", "# producers, then ns/item and lock wait ns/item of each flavour in k_scaling_flavours order");
+  for (auto& f : k_scaling_flavours) {
+    const auto one = med("S", f + "/" + std::to_string(cfg.producers.front()), "ns_per_item");
+    for (int p : cfg.producers) {
+      const std::string peer = f + "/" + std::to_string(p);
+      const auto ns = med("S", peer, "ns_per_item");
+      const auto lock_name = g_units.find({"S", peer, "lock1_acq_per_item"});
+      std::fprintf(md, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", f.c_str(), p, fmt_opt("%.0f", ns).c_str(),
+                   fmt_opt("%.0f", med("S", peer, "cpu_ns_per_item")).c_str(), ratio(one, ns).c_str(),
+                   fmt_opt("%.1f", med("S", peer, "lock_wait_ns_per_item")).c_str(),
+                   lock_name == g_units.end() ? "n/a" : ("`" + lock_name->second + "`").c_str(),
+                   fmt_opt("%.2f", med("S", peer, "lock1_acq_per_item")).c_str(),
+                   fmt_opt("%.1f%%", med("S", peer, "lock1_contended_pct")).c_str(), fmt_opt("%.0f", med("S", peer, "lock1_hold_ns")).c_str());
+    }
+  }
+  for (int p : cfg.producers) {
+    std::fprintf(dat, "%d", p);
+    for (auto& f : k_scaling_flavours) {
+      const std::string peer = f + "/" + std::to_string(p);
+      std::fprintf(dat, " %g %g", med("S", peer, "ns_per_item").value_or(NAN), med("S", peer, "lock_wait_ns_per_item").value_or(NAN));
+    }
+    std::fprintf(dat, "\n");
+  }
+  std::fclose(dat);
+  std::fprintf(md, "\n");
+}
+
 // The targets of docs/benchmarks.md, each with its ratio and whether it is met.
 void write_targets(FILE* md, const references& refs) {
   std::fprintf(md, "### Targets\n\n| target | cmwq | reference | ratio | met |\n|---|---|---|---|---|\n");
@@ -328,16 +369,25 @@ void write_gnuplot(const std::string& dir) {
                    "set title 'bytes per pending timer (RSS; dashed: 100 B)'\nset ylabel 'bytes'\n"
                    "set arrow 2 from graph 0, first 100 to graph 1, first 100 nohead dt 2 lw 1.5\nunset key\n"
                    "plot '%1$s/timers.dat' using 4:xtic(1) notitle lc rgb '#228833'\n"
+                   "unset multiplot\n"
+                   "unset arrow 2\nset key below\nset logscale x 2\nset xtics norotate\n"
+                   "set output img.'/bench-scaling.png'\n"
+                   "set multiplot layout 1,2 title 'S scaling: producers on %3$d CPUs (cmwq)'\n"
+                   "set title 'ns per item (lower is better)'\nset xlabel 'producers'\nset ylabel 'ns'\nset yrange [0:*]\n"
+                   "plot for [i=0:2] '%1$s/scaling.dat' using 1:(column(2+2*i)) with linespoints lw 2 title word('percpu unbound timers', i+1)\n"
+                   "set title 'lock wait ns per item'\nset ylabel 'ns'\n"
+                   "plot for [i=0:2] '%1$s/scaling.dat' using 1:(column(3+2*i)) with linespoints lw 2 title word('percpu unbound timers', i+1)\n"
                    "unset multiplot\n",
-               dir.c_str(), cfg.w5_timers);
+               dir.c_str(), cfg.w5_timers, g_ncpu);
   std::fclose(gp);
 }
 
 }  // namespace
 
 void record_line(const std::string& line) {
-  g_values[{field(line, "workload"), field(line, "peer"), field(line, "metric")}].push_back(
-      std::strtod(field(line, "value").c_str(), nullptr));
+  const key k{field(line, "workload"), field(line, "peer"), field(line, "metric")};
+  g_values[k].push_back(std::strtod(field(line, "value").c_str(), nullptr));
+  g_units[k] = field(line, "unit");
 }
 
 void write_outputs(const std::string& dir) {
@@ -349,6 +399,7 @@ void write_outputs(const std::string& dir) {
   write_latency(md, dir, refs);
   write_blocking(md, dir);
   write_timers(md, dir, refs);
+  write_scaling(md, dir);
   write_targets(md, refs);
   std::fclose(md);
   write_gnuplot(dir);

@@ -14,8 +14,8 @@ std::string field(const std::string& line, const char* key);
 // Adds the value of one measurement line to its (workload, peer, metric).
 void record_line(const std::string& line);
 
-// Writes table.md, throughput.dat, latency.dat, blocking.dat, timers.dat and plots.gp into `dir`
-// from what record_line() collected.
+// Writes table.md, throughput.dat, latency.dat, blocking.dat, timers.dat, scaling.dat and plots.gp
+// into `dir` from what record_line() collected.
 void write_outputs(const std::string& dir);
 
 // Loads an existing results.jsonl (--report): re-renders the table and plots into cfg.out_dir

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "compare/compare.hpp"
+#include "compare/lockstat.hpp"
 #include "compare/peers.hpp"
 #include "compare/workloads.hpp"
 #include "kc_ops.h"
@@ -427,6 +428,105 @@ void run_w5() {
 }
 
 // ================================================================================================
+// S: scaling with producers (1, 2, 4, 8 on purpose more than the CPUs), and the locks behind it
+// ================================================================================================
+
+// Timer flavour of S: each producer arms and cancels its own delayed works (C++ API; delays of
+// 1..2 s, so none fires), one item = one arm + one cancel.
+struct timer_producers {
+  explicit timer_producers(int producers, long items)
+      : per(items / producers), q(cmwq::builder::percpu().build("s_timers")) {
+    for (int p = 0; p < producers; p++) {
+      dw.emplace_back(static_cast<std::size_t>(per));
+      for (auto& d : dw.back()) d = std::make_unique<cmwq::delayed_work>([] {});
+    }
+  }
+  void run(int p) {
+    for (long i = 0; i < per; i++) q->enqueue_delayed(*dw[static_cast<std::size_t>(p)][static_cast<std::size_t>(i)],
+                                                     std::chrono::milliseconds(1000 + i % 1000));
+    for (long i = 0; i < per; i++) dw[static_cast<std::size_t>(p)][static_cast<std::size_t>(i)]->cancel();
+  }
+  long per;
+  cmwq::owned_queue q;
+  std::vector<std::vector<std::unique_ptr<cmwq::delayed_work>>> dw;
+};
+
+// Seconds for `producers` threads to arm and cancel their items, from one start signal.
+double run_timer_batch(timer_producers& tp, int producers) {
+  std::atomic<int> go{0};
+  std::vector<std::thread> th;
+  for (int p = 0; p < producers; p++)
+    th.emplace_back([&, p] {
+      while (go.load(std::memory_order_acquire) == 0) go.wait(0);
+      tp.run(p);
+    });
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const std::uint64_t t0 = now_ns();
+  go.store(1, std::memory_order_release);
+  go.notify_all();
+  for (auto& t : th) t.join();
+  return static_cast<double>(now_ns() - t0) * 1e-9;
+}
+
+// The three mutexes waited for most in the last lockstat batch, per item; the unit of each
+// lockK_acq_per_item line names the function that first locked it.
+void emit_locks(long items) {
+  const auto top = lockstat_top(3);
+  double total_wait = 0;
+  for (auto& l : lockstat_top(1000)) total_wait += static_cast<double>(l.wait_ns);
+  emit("lock_wait_ns_per_item", total_wait / static_cast<double>(items), "ns");
+  for (std::size_t k = 0; k < top.size(); k++) {
+    const auto& l = top[k];
+    const std::string pre = "lock" + std::to_string(k + 1) + "_";
+    std::string name = l.name;
+    std::replace(name.begin(), name.end(), '"', '\'');
+    emit((pre + "acq_per_item").c_str(), static_cast<double>(l.acquisitions) / static_cast<double>(items), name.c_str());
+    emit((pre + "contended_pct").c_str(), l.acquisitions ? 100.0 * static_cast<double>(l.contended) / static_cast<double>(l.acquisitions) : 0, "%");
+    emit((pre + "wait_ns_per_item").c_str(), static_cast<double>(l.wait_ns) / static_cast<double>(items), "ns");
+    emit((pre + "hold_ns").c_str(), l.hold_samples ? static_cast<double>(l.hold_ns) / static_cast<double>(l.hold_samples) : NAN, "ns");
+  }
+}
+
+// One S job: peer "<flavour>/<producers>", flavour cmwq.percpu, cmwq.unbound or cmwq.timers.
+// A timed batch (no lock counting), then a batch with lockstat on for the lock lines.
+void run_scaling() {
+  const auto slash = g_job.peer.find('/');
+  const std::string flavour = g_job.peer.substr(0, slash);
+  const int producers = std::max(1, std::atoi(g_job.peer.c_str() + slash + 1));
+  const long n = cfg.w1_tasks;
+  double s;
+  std::uint64_t cpu;
+  if (flavour == "cmwq.timers") {
+    auto& tp = *new timer_producers(producers, n / 5);  // never torn down: the child _exit()s
+    run_timer_batch(tp, producers);  // warm-up
+    const std::uint64_t cpu0 = process_cpu_ns();
+    s = run_timer_batch(tp, producers);
+    cpu = process_cpu_ns() - cpu0;
+    emit("ns_per_item", s * 1e9 / static_cast<double>(n / 5), "ns");
+    emit("cpu_ns_per_item", static_cast<double>(cpu) / static_cast<double>(n / 5), "ns");
+    lockstat_reset();
+    lockstat_enable(true);
+    run_timer_batch(tp, producers);
+    lockstat_enable(false);
+    emit_locks(tp.per * producers);
+    return;
+  }
+  auto ex = make_executor(flavour, &count_task);
+  run_batch(*ex, std::max(20000L, n / 50), producers);  // warm-up: threads, allocator
+  const std::uint64_t cpu0 = process_cpu_ns();
+  s = run_batch(*ex, n, producers);
+  cpu = process_cpu_ns() - cpu0;
+  emit("ns_per_item", s * 1e9 / static_cast<double>(n), "ns");
+  emit("cpu_ns_per_item", static_cast<double>(cpu) / static_cast<double>(n), "ns");
+  lockstat_reset();
+  lockstat_enable(true);
+  run_batch(*ex, n / 4, producers);
+  lockstat_enable(false);
+  emit_locks(n / 4 / producers * producers);
+  ex.release();
+}
+
+// ================================================================================================
 // floors: what the machine itself costs
 // ================================================================================================
 
@@ -544,10 +644,13 @@ const std::vector<std::string> k_pool_peers = {"cmwq.unbound", "cmwq.percpu", "t
 const std::vector<std::string> k_w4_peers = {"cmwq.percpu+blocking_scope", "cmwq.percpu+msleep", "cmwq.percpu(unannotated)",
                                              "cmwq.unbound(unannotated)", "tbb", "asio", "glib", "libuv", "mutex_pool", "thread"};
 const std::vector<std::string> k_w5_peers = {"cmwq.cxx", "cmwq.c", "asio", "libuv", "glib", "mutex_pool"};
+const std::vector<std::string> k_scaling_flavours = {"cmwq.percpu", "cmwq.unbound", "cmwq.timers"};
 
 std::vector<job> all_jobs() {
   std::vector<job> j;
   auto want = [](const std::string& w) { return cfg.only.empty() || cfg.only.count(w); };
+  auto keep = [](const job& jb) { return cfg.peers.empty() || jb.workload == "floor" || cfg.peers.count(jb.peer) ||
+                                         cfg.peers.count(jb.peer.substr(0, jb.peer.find('/'))); };
   if (want("floor"))
     for (const char* f : {"call", "cacheline", "futex_pingpong", "futex_wake", "futex_wake_same_cpu", "futex_wake_cross_cpu"})
       j.push_back({"floor", f});
@@ -563,6 +666,10 @@ std::vector<job> all_jobs() {
     for (auto& p : k_w4_peers) j.push_back({"W4", p});
   if (want("W5"))
     for (auto& p : k_w5_peers) j.push_back({"W5", p});
+  if (want("S"))
+    for (auto& f : k_scaling_flavours)
+      for (int p : cfg.producers) j.push_back({"S", f + "/" + std::to_string(p)});
+  j.erase(std::remove_if(j.begin(), j.end(), [&](const job& jb) { return !keep(jb); }), j.end());
   return j;
 }
 
@@ -575,6 +682,7 @@ void run_job_in_child(const job& jb) {
   else if (w == "W3") run_w3();
   else if (w == "W4") run_w4();
   else if (w == "W5") run_w5();
+  else if (w == "S") run_scaling();
   else if (w == "floor") {
     const std::string& p = jb.peer;
     if (p == "call") floor_call();

@@ -5,6 +5,8 @@
 //   W3 wake latency    idle pool, one task, time until it starts; p50/p99/max of 10,000 samples
 //   W4 blocking mix    2,000 tasks of 200 us CPU, every 4th also sleeps 5 ms; makespan, peak threads
 //   W5 timers          200,000 delayed tasks, delays uniform in [1 ms, 1 s], 90% cancelled
+//   S scaling          W2 with 1, 2, 4, 8 producers per queue flavour, and timer arm + cancel;
+//                      ns per item and the most waited-for locks (wait, hold, contention)
 //   floor              cache-line ping-pong, futex wake, plain call: what the hardware allows
 #pragma once
 

@@ -27,7 +27,7 @@
 #include <utility>
 
 #include <cmwq/detail.hpp>
-#include <cmwq/unique_function.hpp>
+#include <cmwq/item_closure.hpp>
 
 namespace cmwq {
 
@@ -37,8 +37,9 @@ class work {
  public:
   // work::work() - an idle item that runs `fn` each time it is queued. Never blocks.
   template <class F>
-  explicit work(F&& fn) : fn_(std::forward<F>(fn)) {
-    detail::work_init(&node_.raw, &trampoline, &detail::lockdep_class_of<std::decay_t<F>>::cls);
+  explicit work(F&& fn) {
+    detail::work_init(&raw_, closure_.store<sizeof(detail::raw_work)>(std::forward<F>(fn)),
+                      &detail::lockdep_class_of<std::decay_t<F>>::cls);
   }
   // work::~work() - cancel_sync(): no instance is pending or running afterwards.
   ~work();
@@ -60,29 +61,24 @@ class work {
   // work::enable() - undoes one disable(). True when the count is back at zero.
   bool enable() noexcept;
   // work::pending() - queued, on a timer, or being queued (racy snapshot).
-  bool pending() const noexcept { return __atomic_load_n(&node_.raw.data, __ATOMIC_RELAXED) & 1; }
+  bool pending() const noexcept { return __atomic_load_n(&raw_.data, __ATOMIC_RELAXED) & 1; }
   // work::running() - a worker executes it now (racy snapshot).
   bool running() noexcept;
 
   // --- detail -----------------------------------------------------------------------------------
-  detail::raw_work* raw() noexcept { return &node_.raw; }
+  detail::raw_work* raw() noexcept { return &raw_; }
 
  private:
-  friend class delayed_work;
-  struct node {
-    detail::raw_work raw;  // first: a raw_work* converts back to its node
-    work* self;
-  };
-  static void trampoline(::work_struct* w) { reinterpret_cast<node*>(w)->self->fn_(); }
-  node node_{{}, this};
-  unique_function<void()> fn_;
+  detail::raw_work raw_{};        // the engine's item; the closure follows it directly
+  detail::item_closure closure_;  // what raw_.func calls (set once, never changed)
 };
 
 class delayed_work {
  public:
   template <class F>
-  explicit delayed_work(F&& fn) : fn_(std::forward<F>(fn)) {
-    detail::delayed_work_init(&node_.raw, &trampoline, &detail::lockdep_class_of<std::decay_t<F>>::cls);
+  explicit delayed_work(F&& fn) {
+    detail::delayed_work_init(&raw_, closure_.store<sizeof(detail::raw_delayed_work)>(std::forward<F>(fn)),
+                              &detail::lockdep_class_of<std::decay_t<F>>::cls);
   }
   // delayed_work::~delayed_work() - cancel_sync(): timer deleted, nothing pending or running.
   ~delayed_work();
@@ -97,21 +93,16 @@ class delayed_work {
   bool disable() noexcept;
   bool disable_sync() noexcept;
   bool enable() noexcept;
-  bool pending() const noexcept { return __atomic_load_n(&node_.raw.work.data, __ATOMIC_RELAXED) & 1; }
+  bool pending() const noexcept { return __atomic_load_n(&raw_.work.data, __ATOMIC_RELAXED) & 1; }
   // delayed_work::running() - a worker executes it now (racy snapshot; work_busy()).
   bool running() noexcept;
 
   // --- detail -----------------------------------------------------------------------------------
-  detail::raw_delayed_work* raw() noexcept { return &node_.raw; }
+  detail::raw_delayed_work* raw() noexcept { return &raw_; }
 
  private:
-  struct node {
-    detail::raw_delayed_work raw;  // first: raw_work* -> raw_delayed_work* -> node*
-    delayed_work* self;
-  };
-  static void trampoline(::work_struct* w) { reinterpret_cast<node*>(w)->self->fn_(); }
-  node node_{{}, this};
-  unique_function<void()> fn_;
+  detail::raw_delayed_work raw_{};  // the engine's item; the closure follows it directly
+  detail::item_closure closure_;    // what raw_.work.func calls (set once, never changed)
 };
 
 }  // namespace cmwq

@@ -76,12 +76,23 @@ long op_refs::sum() const noexcept {
   return s;
 }
 
-wq_ref::wq_ref(wq_handle h) noexcept {
-  if ((h & 0xf) != 0x9) return;
+namespace {
+
+// The queue object a handle's slot holds (creating a system queue on first use), or null for a
+// malformed handle. Its generation still has to be compared with the handle's.
+workqueue* object_of_handle(wq_handle h) {
+  if ((h & 0xf) != 0x9) return nullptr;
   const std::uint32_t slot = handle_slot(h);
-  if (slot == 0 || slot >= max_slots) return;
+  if (slot == 0 || slot >= max_slots) return nullptr;
   workqueue* wq = registry().table[slot].load(std::memory_order_acquire);
   if (!wq && slot < sys_nr_plus_one && handle_gen(h) == 1) wq = create_system_queue(slot);
+  return wq;
+}
+
+}  // namespace
+
+wq_ref::wq_ref(wq_handle h) noexcept {
+  workqueue* wq = object_of_handle(h);
   if (!wq) return;
   const int s = wq->ops.get();
   // Dekker with destroy_workqueue(): it bumps the generation and then sums the op counts; we
@@ -100,7 +111,13 @@ void wq_ref::reset() noexcept {
   wq_ = nullptr;
 }
 
-bool workqueue_valid(wq_handle h) noexcept { return static_cast<bool>(wq_ref(h)); }
+// A snapshot, like wq_ref's check but without taking an op reference: the caller keeps none, so
+// the two atomic read-modify-writes on this CPU's op slot would buy nothing (arming a delayed
+// item pays this check on every call; an item whose queue dies later is dropped by D3).
+bool workqueue_valid(wq_handle h) noexcept {
+  const workqueue* wq = object_of_handle(h);
+  return wq && wq->generation.load(std::memory_order_acquire) == handle_gen(h);
+}
 
 workqueue* workqueue_of_slot(wq_handle h) noexcept {
   if ((h & 0xf) != 0x9) return nullptr;

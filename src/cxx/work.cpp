@@ -2,6 +2,7 @@
 #include <cmwq/work.hpp>
 
 #include <cstddef>
+#include <type_traits>
 
 #include "core/warn.hpp"
 #include "core/engine.hpp"
@@ -16,6 +17,11 @@ static_assert(sizeof(cmwq::detail::raw_lockdep_class) == sizeof(cmwq::lockdep::m
 static_assert(sizeof(cmwq::detail::raw_delayed_work) == sizeof(core::delayed_work));
 static_assert(offsetof(cmwq::detail::raw_delayed_work, timer) == offsetof(core::delayed_work, t));
 static_assert(offsetof(cmwq::detail::raw_delayed_work, wq) == offsetof(core::delayed_work, wq));
+// The engine's work_struct* is the item's address, and item_closure finds the closure right
+// after the raw struct (include/cmwq/item_closure.hpp).
+static_assert(std::is_standard_layout_v<cmwq::work> && std::is_standard_layout_v<cmwq::delayed_work>);
+static_assert(sizeof(cmwq::work) == sizeof(cmwq::detail::raw_work) + sizeof(cmwq::detail::item_closure));
+static_assert(sizeof(cmwq::delayed_work) == sizeof(cmwq::detail::raw_delayed_work) + sizeof(cmwq::detail::item_closure));
 
 namespace cmwq {
 
@@ -44,6 +50,7 @@ work::~work() {
     core::cancel_work(W(raw()));
   else
     core::cancel_work_sync(W(raw()));
+  closure_.destroy<sizeof(detail::raw_work)>(raw_.func);
 }
 bool work::flush() noexcept { return core::flush_work(W(raw())); }
 bool work::cancel() noexcept { return core::cancel_work(W(raw())); }
@@ -59,6 +66,7 @@ delayed_work::~delayed_work() {
     core::cancel_delayed_work(DW(raw()));
   else
     core::cancel_delayed_work_sync(DW(raw()));
+  closure_.destroy<sizeof(detail::raw_delayed_work)>(raw_.work.func);
 }
 bool delayed_work::flush() noexcept { return core::flush_delayed_work(DW(raw())); }
 bool delayed_work::cancel() noexcept { return core::cancel_delayed_work(DW(raw())); }
