@@ -52,8 +52,9 @@ sched_state sched_events_state(worker* wk) noexcept;
 // `armed`, else only for the timeout or sched_watch_poke(). Returns true if records or a poke
 // woke it.
 bool sched_watch_wait(bool armed, int timeout_ms) noexcept;
-// Wakes the manager from a not-armed wait (a pool now has work pending behind a running worker).
-// Called with a pool lock held; one relaxed load unless the manager is in a not-armed wait.
+// Wakes the manager (a pool it does not watch has work pending behind a running worker). Never
+// lost: one poke stays outstanding until the manager's next wait returns, and that wait's pass
+// sees the pool. Called with a pool lock held; one relaxed load while a poke is outstanding.
 void sched_watch_poke() noexcept;
 
 }  // namespace cmwq::core
