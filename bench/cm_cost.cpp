@@ -33,8 +33,13 @@ static pid_t find_thread(const char* name) {
 // Voluntary plus involuntary context switches of thread `tid` (/proc status).
 static long ctx_switches(pid_t tid) {
   char p[64]; snprintf(p, sizeof p, "/proc/self/task/%d/status", tid); FILE* f = fopen(p, "r"); if (!f) return -1;
-  char line[256]; long total = 0; while (fgets(line, sizeof line, f)) { long v; if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 || sscanf(line, "nonvoluntary_ctxt_switches: %ld", &v) == 1) total += v; }
-  fclose(f); return total;
+  char line[256];
+  long total = 0, v;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 || sscanf(line, "nonvoluntary_ctxt_switches: %ld", &v) == 1)
+      total += v;
+  fclose(f);
+  return total;
 }
 static void burn_ms(double ms) { timespec a, b; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a); do clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b); while ((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6 < ms); }
 static double median(std::vector<double> v) { std::sort(v.begin(), v.end()); return v[v.size() / 2]; }
@@ -125,7 +130,13 @@ int main() {
     std::vector<double> wake, create;
     std::atomic<int> go{0};
     std::atomic<double> woke_at{0};
-    std::thread parked([&] { for (int i = 1; i <= 201; i++) { while (go.load() < i) go.wait(i - 1); woke_at = now_us(); woke_at.notify_all(); } });
+    std::thread parked([&] {
+      for (int i = 1; i <= 201; i++) {
+        while (go.load() < i) go.wait(i - 1);
+        woke_at = now_us();
+        woke_at.notify_all();
+      }
+    });
     for (int i = 1; i <= 201; i++) {
       std::this_thread::sleep_for(1ms);  // the idle thread is asleep in its futex
       woke_at = 0; double a = now_us(); go.store(i); go.notify_one();
