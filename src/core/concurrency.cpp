@@ -217,7 +217,7 @@ void sampler_main() {
   auto& s = sampler();
   constexpr int linger_ticks = 50;  // stay ticking briefly after the last busy tick
   constexpr std::uint64_t tick_us = 1000;
-  constexpr unsigned min_quiet_us = 50, max_quiet_us = 500;
+  constexpr unsigned min_quiet_us = 50, max_quiet_us = 500, loop_gap_us = 100;
   unsigned quiet_us = 0;
   int idle_ticks = 0;
   bool armed = false;
@@ -242,14 +242,16 @@ void sampler_main() {
     // Sharing a CPU with a watched worker feeds a loop: that worker's switch-in wakes the
     // manager, whose wake-up preempts the worker, whose preempt and switch-in records wake it
     // again (measured: 25% of a core with one worker armed, 0.9% with the manager on the other
-    // CPU). So only there, records that block nobody back the listening off, doubling a quiet
-    // gap up to max_quiet_us. Elsewhere the manager listens without a gap: that gap, blind to a
-    // block, was the p99 tail (1.65 ms; 70 us without it). Pinning the manager away from watched
-    // CPUs instead cut W1's throughput by 2-3x (an affinity change per arming).
+    // CPU). So only there, and only while useless wake-ups follow each other within
+    // loop_gap_us, records that block nobody back the listening off, doubling a quiet gap up to
+    // max_quiet_us. Otherwise the manager listens without a gap: that gap, blind to a block, was
+    // the p99 tail (1.65-5 ms; 70 us without it). Pinning the manager away from watched CPUs
+    // instead cut W1's throughput by 2-3x (an affinity change per arming).
     if (quiet_us) {
       timespec ts{0, static_cast<long>(quiet_us) * 1000};
       nanosleep(&ts, nullptr);
     }
+    const std::uint64_t listening_since = mono_us();
     const bool woken = sched_watch_wait(armed, 1);
     const std::uint64_t now = mono_us();
     const bool tick = now - last_tick >= tick_us;
@@ -257,7 +259,10 @@ void sampler_main() {
     const pass_result r = sample_all(tick);
     armed = r.armed;
     const int on_cpu = sched_getcpu();
-    if (r.blocked || !armed || on_cpu < 0 || !CPU_ISSET(on_cpu, &r.watched))
+    // The loop's signature is a useless wake-up right after listening again; a lone preemption
+    // record long after it is not the loop and leaves no gap.
+    const bool looping = now - listening_since < loop_gap_us;
+    if (r.blocked || !armed || on_cpu < 0 || !CPU_ISSET(on_cpu, &r.watched) || (woken && !looping))
       quiet_us = 0;
     else if (woken)
       quiet_us = quiet_us ? std::min(2 * quiet_us, max_quiet_us) : min_quiet_us;
