@@ -37,6 +37,7 @@
 #include "fault.hpp"
 #include "warn.hpp"
 #include "worker.hpp"
+#include "worker_pool.hpp"
 
 namespace cmwq::core {
 namespace {
@@ -177,6 +178,11 @@ void sched_events_detach(worker* self) noexcept {
 // The kernel publishes data_head after the records (its smp_wmb()); the acquire load pairs with
 // it. Our release store of data_tail pairs with the kernel's read of it before it overwrites.
 void sched_events_skip(worker* wk) noexcept {
+  wk->pool->lock.assert_held();
+  // A pool the manager watches already (so kick() does not poke) and a worker whose event is
+  // off: the manager must enable it now, or this worker's block is seen only at the next tick.
+  if (wk->pool->cm_watched && !wk->sched_enabled && cm_observer_active() == cm_observer::perf)
+    sched_watch_poke();
   if (!wk->ring.base) return;
   auto* pg = static_cast<perf_event_mmap_page*>(wk->ring.base);
   __atomic_store_n(&pg->data_tail, __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);

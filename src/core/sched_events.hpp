@@ -8,7 +8,8 @@
 //   sched_ring                  one worker's perf software event and its mapped ring buffer.
 //   sched_events_open()/detach()  open a worker's event (the manager, on first need) / close it
 //                               (the worker itself, as it exits).
-//   sched_events_skip()         forget a worker's records (it runs now: at item start).
+//   sched_events_skip()         forget a worker's records (it runs now: at item start), and
+//                               ask the manager to turn its event on if its pool is watched.
 //   sched_events_state()        the worker's state after its new records: blocked, running or
 //                               unknown (no switch record since the last look).
 //   sched_watch_*               how the manager thread (concurrency.cpp) sleeps: the records of
