@@ -8,6 +8,8 @@
 //
 // Items never take a lock while they run (a contended lock is itself a sleep). Every wait has a
 // deadline; "at least two at once" needs no timing bound, only that sleeps are noticed at all.
+#include <functional>
+
 #include "child_run.hpp"  // before the kernel-style headers: it includes system headers
 #include "test_support.hpp"
 
@@ -42,17 +44,23 @@ void run_on_cpu_a(const cmwq::queue& q, std::vector<std::unique_ptr<cmwq::work>>
   q.flush();
 }
 
+// `n` items that each run `body` inside `m` (so m.max() is how many ran at once).
+std::vector<std::unique_ptr<cmwq::work>> metered_items(int n, meter& m, std::function<void()> body) {
+  std::vector<std::unique_ptr<cmwq::work>> items;
+  for (int i = 0; i < n; i++)
+    items.push_back(std::make_unique<cmwq::work>([&m, body] {
+      meter_scope in(m);
+      body();
+    }));
+  return items;
+}
+
 // 8 items sleeping in nanosleep on one CPU: seen asleep, so at least two are inside at once.
 void expect_sleepers_overlap() {
   auto q = cmwq::builder::percpu().build("cmo-sleep");
   ASSERT_TRUE(q);
   meter m;
-  std::vector<std::unique_ptr<cmwq::work>> items;
-  for (int i = 0; i < k_sleepers; i++)
-    items.push_back(std::make_unique<cmwq::work>([&] {
-      meter_scope in(m);
-      plain_sleep(k_sleep);
-    }));
+  auto items = metered_items(k_sleepers, m, [] { plain_sleep(k_sleep); });
   run_on_cpu_a(q.ref(), items);
   EXPECT_GE(m.max(), 2) << "observer " << cmwq_cm_observe() << "\n" << dump_state();
 }
@@ -81,12 +89,7 @@ TEST(cm_observe, with_observation_off_unannotated_sleepers_run_one_at_a_time) {
   auto q = cmwq::builder::percpu().build("cmo-off");
   ASSERT_TRUE(q);
   meter m;
-  std::vector<std::unique_ptr<cmwq::work>> items;
-  for (int i = 0; i < 3; i++)
-    items.push_back(std::make_unique<cmwq::work>([&] {
-      meter_scope in(m);
-      plain_sleep(5ms);
-    }));
+  auto items = metered_items(3, m, [] { plain_sleep(5ms); });
   run_on_cpu_a(q.ref(), items);
   EXPECT_EQ(m.max(), 1);
 }
@@ -96,12 +99,7 @@ TEST(cm_observe, spinning_items_never_overlap_on_one_cpu) {
   auto q = cmwq::builder::percpu().build("cmo-spin");
   ASSERT_TRUE(q);
   meter m;
-  std::vector<std::unique_ptr<cmwq::work>> items;
-  for (int i = 0; i < k_spinners; i++)
-    items.push_back(std::make_unique<cmwq::work>([&] {
-      meter_scope in(m);
-      burn_cpu_ms(k_spin_ms);
-    }));
+  auto items = metered_items(k_spinners, m, [] { burn_cpu_ms(k_spin_ms); });
   run_on_cpu_a(q.ref(), items);
   EXPECT_EQ(m.max(), 1);
 }
@@ -152,11 +150,8 @@ TEST(cm_observe, sleep_seen_by_hook_and_observer_is_counted_once) {
     cmwq::blocking_scope blocking;
     plain_sleep(60ms);
   }));
-  for (int i = 0; i < 2 * k_spinners; i++)
-    items.push_back(std::make_unique<cmwq::work>([&] {
-      meter_scope in(spinners);
-      burn_cpu_ms(k_spin_ms);
-    }));
+  for (auto& w : metered_items(2 * k_spinners, spinners, [] { burn_cpu_ms(k_spin_ms); }))
+    items.push_back(std::move(w));
   run_on_cpu_a(q.ref(), items);
   EXPECT_EQ(spinners.max(), 1);
 }

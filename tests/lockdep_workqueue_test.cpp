@@ -87,63 +87,66 @@ bool first_run_then_running(struct workqueue_struct* wq, locker_item* it) {
   return wait_for_completion_timeout(&it->started, msecs_to_jiffies(10000)) > 0;
 }
 
-TEST_F(LockdepWorkqueue, MutexHeldAcrossFlushWorkOfAnItemThatTakesIt) {
+// The three tests below share this: a lock "&dev_lock" (the name lockdep reports), a locker item
+// on it and an unbound queue named @name, destroyed with the rig.
+struct locker_rig {
   struct mutex dev_lock;
-  mutex_init(&dev_lock);
-  struct workqueue_struct* wq = alloc_workqueue("ld_flush", WQ_UNBOUND, 0);
-  ASSERT_NE(wq, nullptr);
   locker_item it;
-  init_locker(&it, &dev_lock);
+  struct workqueue_struct* wq;
+  explicit locker_rig(const char* name) {
+    mutex_init(&dev_lock);
+    init_locker(&it, &dev_lock);
+    wq = alloc_workqueue("%s", WQ_UNBOUND, 0, name);
+  }
+  ~locker_rig() {
+    if (wq) destroy_workqueue(wq);
+  }
+  locker_rig(const locker_rig&) = delete;
+  locker_rig& operator=(const locker_rig&) = delete;
+};
+
+TEST_F(LockdepWorkqueue, MutexHeldAcrossFlushWorkOfAnItemThatTakesIt) {
+  locker_rig r("ld_flush");
+  ASSERT_NE(r.wq, nullptr);
   log_capture log;
-  ASSERT_TRUE(first_run_then_running(wq, &it));
+  ASSERT_TRUE(first_run_then_running(r.wq, &r.it));
   EXPECT_EQ(reports(), 0u);
-  std::thread releaser = release_on_report(&it.go);
-  mutex_lock(&dev_lock);
-  flush_work(&it.work);  // &dev_lock -> (work_completion): the cycle
-  mutex_unlock(&dev_lock);
+  std::thread releaser = release_on_report(&r.it.go);
+  mutex_lock(&r.dev_lock);
+  flush_work(&r.it.work);  // &dev_lock -> (work_completion): the cycle
+  mutex_unlock(&r.dev_lock);
   releaser.join();
   EXPECT_EQ(reports(), 1u) << log.joined();
   EXPECT_EQ(log.count("WARNING: possible circular locking dependency detected"), 1u);
   EXPECT_TRUE(log.contains("(work_completion)(&it->work)")) << log.joined();
   EXPECT_TRUE(log.contains("-> #1 (&dev_lock):"));
   EXPECT_TRUE(log.contains("-> #0 ((work_completion)(&it->work)):"));
-  destroy_workqueue(wq);
 }
 
 TEST_F(LockdepWorkqueue, MutexHeldAcrossCancelWorkSyncOfARunningItemThatTakesIt) {
-  struct mutex dev_lock;
-  mutex_init(&dev_lock);
-  struct workqueue_struct* wq = alloc_workqueue("ld_cancel", WQ_UNBOUND, 0);
-  ASSERT_NE(wq, nullptr);
-  locker_item it;
-  init_locker(&it, &dev_lock);
+  locker_rig r("ld_cancel");
+  ASSERT_NE(r.wq, nullptr);
   log_capture log;
-  ASSERT_TRUE(first_run_then_running(wq, &it));
-  std::thread releaser = release_on_report(&it.go);
-  mutex_lock(&dev_lock);
-  cancel_work_sync(&it.work);  // waits for the running instance
-  mutex_unlock(&dev_lock);
+  ASSERT_TRUE(first_run_then_running(r.wq, &r.it));
+  std::thread releaser = release_on_report(&r.it.go);
+  mutex_lock(&r.dev_lock);
+  cancel_work_sync(&r.it.work);  // waits for the running instance
+  mutex_unlock(&r.dev_lock);
   releaser.join();
   EXPECT_EQ(reports(), 1u) << log.joined();
   EXPECT_EQ(log.count("WARNING: possible circular locking dependency detected"), 1u);
   EXPECT_TRUE(log.contains("-> #0 ((work_completion)(&it->work)):"));
-  destroy_workqueue(wq);
 }
 
 TEST_F(LockdepWorkqueue, CancelOfAnIdleItemRecordsNothing) {
-  struct mutex dev_lock;
-  mutex_init(&dev_lock);
-  locker_item it;
-  init_locker(&it, &dev_lock);
-  struct workqueue_struct* wq = alloc_workqueue("ld_idle", WQ_UNBOUND, 0);
-  queue_work(wq, &it.work);
-  flush_work(&it.work);
-  mutex_lock(&dev_lock);
-  cancel_work_sync(&it.work);  // idle: nothing to wait for, nothing recorded
-  flush_work(&it.work);
-  mutex_unlock(&dev_lock);
+  locker_rig r("ld_idle");
+  queue_work(r.wq, &r.it.work);
+  flush_work(&r.it.work);
+  mutex_lock(&r.dev_lock);
+  cancel_work_sync(&r.it.work);  // idle: nothing to wait for, nothing recorded
+  flush_work(&r.it.work);
+  mutex_unlock(&r.dev_lock);
   EXPECT_EQ(reports(), 0u);
-  destroy_workqueue(wq);
 }
 
 struct ordered_pair {

@@ -14,24 +14,40 @@
 
 namespace cmwq {
 
+namespace detail {
+// The WQ_* values the builder sets. An installed header cannot include the engine's, so they are
+// spelled out here and src/cxx/queue.cpp static_asserts each against core/engine.hpp.
+namespace wq_flags {
+inline constexpr unsigned unbound = 1u << 1;
+inline constexpr unsigned freezable = 1u << 2;
+inline constexpr unsigned mem_reclaim = 1u << 3;
+inline constexpr unsigned highpri = 1u << 4;
+inline constexpr unsigned cpu_intensive = 1u << 5;
+inline constexpr unsigned sysfs = 1u << 6;
+inline constexpr unsigned power_efficient = 1u << 7;
+inline constexpr unsigned percpu = 1u << 8;
+inline constexpr unsigned ordered = 1u << 17;
+}  // namespace wq_flags
+}  // namespace detail
+
 // Affinity scopes of unbound queues (semantics.md 5.9): which CPUs share a pool.
 enum class affinity { dfl, cpu, smt, cache, cache_shard, numa, system };
 
 class builder {
  public:
-  static builder percpu() noexcept { return builder(1u << 8); }
-  static builder unbound() noexcept { return builder(1u << 1); }
-  static builder ordered() noexcept { return builder((1u << 1) | (1u << 17)); }
+  static builder percpu() noexcept { return builder(detail::wq_flags::percpu); }
+  static builder unbound() noexcept { return builder(detail::wq_flags::unbound); }
+  static builder ordered() noexcept { return builder(detail::wq_flags::unbound | detail::wq_flags::ordered); }
 
   // 0 = default (1024); out of [1, 2048] is clamped with a warning. Ignored for ordered().
   builder& max_active(int n) noexcept { max_active_ = n; return *this; }
-  builder& freezable() noexcept { flags_ |= 1u << 2; return *this; }
+  builder& freezable() noexcept { flags_ |= detail::wq_flags::freezable; return *this; }
   // A rescuer thread guarantees forward progress when no worker can be created (R: 5.12).
-  builder& mem_reclaim() noexcept { flags_ |= 1u << 3; return *this; }
-  builder& highpri() noexcept { flags_ |= 1u << 4; return *this; }
-  builder& cpu_intensive() noexcept { flags_ |= 1u << 5; return *this; }
-  builder& sysfs() noexcept { flags_ |= 1u << 6; return *this; }
-  builder& power_efficient() noexcept { flags_ |= 1u << 7; return *this; }
+  builder& mem_reclaim() noexcept { flags_ |= detail::wq_flags::mem_reclaim; return *this; }
+  builder& highpri() noexcept { flags_ |= detail::wq_flags::highpri; return *this; }
+  builder& cpu_intensive() noexcept { flags_ |= detail::wq_flags::cpu_intensive; return *this; }
+  builder& sysfs() noexcept { flags_ |= detail::wq_flags::sysfs; return *this; }
+  builder& power_efficient() noexcept { flags_ |= detail::wq_flags::power_efficient; return *this; }
   // Unbound queues: the pod granularity (default: the default_affinity_scope parameter,
   // cache_shard) and whether workers are confined to their pod (strict) or only start there.
   builder& affinity_scope(affinity a) noexcept { scope_ = a; return *this; }

@@ -17,16 +17,16 @@
 #include <string>
 #include <vector>
 
+#include "barrier.hpp"
 #include "observe.hpp"
 #include "runtime.hpp"
 #include "topology.hpp"
 #include "warn.hpp"
 #include "worker_pool.hpp"
+#include "workqueue.hpp"
 
 namespace cmwq::core {
 
-bool is_barrier(const work* w) noexcept;          // work.cpp
-pid_t barrier_waiter(const work* w) noexcept;     // work.cpp
 
 void symbol_name(const void* addr, char* buf, std::size_t size) noexcept {
   Dl_info info{};

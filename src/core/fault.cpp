@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "fault_signals.hpp"
 #include "futex.hpp"
 #include "warn.hpp"
 
@@ -22,7 +23,6 @@ namespace cmwq::core {
 
 namespace detail {
 std::atomic<std::uint32_t> g_fault_armed{1u << 31};
-void signal_injector_update(bool on, std::uint32_t period_us) noexcept;  // fault_signals.cpp
 }  // namespace detail
 
 namespace {

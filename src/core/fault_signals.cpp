@@ -26,6 +26,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "fault_signals.hpp"
 #include "fault.hpp"
 #include "futex.hpp"
 #include "warn.hpp"

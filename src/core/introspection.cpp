@@ -26,6 +26,8 @@ work* current_work() noexcept {
   return wk ? wk->current_work : nullptr;
 }
 
+bool current_is_worker() noexcept { return current_worker() != nullptr; }
+
 bool current_is_workqueue_rescuer() noexcept {
   worker* wk = current_worker();
   return wk && wk->rescue_wq && wk->current_work;

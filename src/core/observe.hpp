@@ -16,14 +16,11 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "workqueue.hpp"
+#include <sys/types.h>
+
+#include "engine.hpp"
 
 namespace cmwq::core {
-
-struct worker_pool;
-
-// Calls fn(wq, ctx) for every live queue with the queue registry's lock held (workqueue.cpp).
-void for_each_workqueue(void (*fn)(workqueue*, void*), void* ctx) noexcept;
 
 struct pool_stats {
   int id;
@@ -45,10 +42,6 @@ using dump_sink = void (*)(const char* line, void* ctx);
 void show_all_workqueues_to(dump_sink sink, void* ctx) noexcept;
 void show_one_workqueue_to(wq_handle h, dump_sink sink, void* ctx) noexcept;
 void show_freezable_workqueues() noexcept;
-// " cpus=0-3 node=0 flags=0x0 nice=0" (the kernel's pr_cont_pool_info()); pool lock held.
-void format_pool_info(const worker_pool* pool, char* buf, std::size_t size) noexcept;
-// wq_worker_comm() text of `wk` ("kworker/1:2+events"); its pool's lock held.
-void format_worker_comm(const worker* wk, char* buf, std::size_t size) noexcept;
 // The symbol of a code address ("func", else "module+0xoff", else "0x..."), as %ps prints it.
 void symbol_name(const void* addr, char* buf, std::size_t size) noexcept;
 
@@ -67,9 +60,6 @@ void watchdog_set_thresh(unsigned seconds) noexcept;
 void watchdog_touch(int cpu) noexcept;
 // Stalls reported since start-up (one per pool per stall).
 std::uint64_t watchdog_stall_count() noexcept;
-// Called under pool->lock when an item lands on an empty worklist: stamps the pool's progress
-// and arms the watchdog's timer if it sleeps (one load when it runs already).
-void watchdog_worklist_starts(worker_pool* pool) noexcept;
 // Whether the watchdog's timer is armed (tests: it sleeps while every worklist is empty).
 bool watchdog_timer_armed() noexcept;
 

@@ -8,16 +8,17 @@
 // after the caller has dropped its own pool lock: pool locks never nest.
 #include "pool_workqueue.hpp"
 
+#include "barrier.hpp"
 #include "observe.hpp"
 #include "runtime.hpp"
 #include "timer_wheel.hpp"
 #include "tracepoints.hpp"
+#include "work_private.hpp"
 #include "worker_pool.hpp"
 #include "workqueue.hpp"
 
 namespace cmwq::core {
 
-bool is_barrier(const work* w) noexcept;  // work.cpp
 
 bool pwq_tryinc_nr_active(pool_workqueue* pwq) {
   workqueue* wq = pwq->wq;

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "engine.hpp"
 #include "guards.hpp"
 #include "list.hpp"
 #include "work.hpp"
@@ -19,18 +20,6 @@ namespace cmwq::core {
 
 struct worker_pool;
 struct workqueue;
-
-enum pwq_stat {
-  pwq_stat_started,
-  pwq_stat_completed,
-  pwq_stat_cpu_time,
-  pwq_stat_cpu_intensive,
-  pwq_stat_cm_wakeup,
-  pwq_stat_repatriated,
-  pwq_stat_mayday,
-  pwq_stat_rescued,
-  pwq_nr_stats,
-};
 
 struct alignas(256) pool_workqueue {
   worker_pool* const pool;                 // I
@@ -58,5 +47,24 @@ struct alignas(256) pool_workqueue {
 inline pool_workqueue* work_data_pwq(long d) {
   return reinterpret_cast<pool_workqueue*>(d & ~work_data::flag_mask);
 }
+
+// --- pool_workqueue.cpp: activation and completion, pool lock held ------------------------------
+
+void pwq_activate_work(pool_workqueue* pwq, work* w) CMWQ_NO_TSA;
+bool pwq_activate_first_inactive(pool_workqueue* pwq) CMWQ_NO_TSA;
+bool pwq_tryinc_nr_active(pool_workqueue* pwq) CMWQ_NO_TSA;
+// Called at completion/steal with the pool lock held: retires the item's colour and, if it was
+// active, hands its slot on (unbound queues: possibly to a pwq of another pool).
+void pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) CMWQ_NO_TSA;
+void activate_pending_unbound(workqueue* wq) noexcept;
+void send_mayday(pool_workqueue* pwq) noexcept;
+
+// --- workqueue.cpp: a pwq's life ------------------------------------------------------------------
+
+bool pwq_is_live(const pool_workqueue* pwq) noexcept;
+// A new pwq linking `wq` to `pool` (counted in the pool's refcnt); nullptr on failure.
+pool_workqueue* new_pwq(worker_pool* pool, workqueue* wq, int max_active);
+// Undoes new_pwq(); the pwq must be empty and unreachable (no slot, no item).
+void release_pwq(pool_workqueue* pwq);
 
 }  // namespace cmwq::core

@@ -14,6 +14,7 @@
 #include "topology.hpp"
 #include "tracepoints.hpp"
 #include "warn.hpp"
+#include "work_private.hpp"
 #include "worker_pool.hpp"
 #include "workqueue.hpp"
 
@@ -199,8 +200,6 @@ bool queue_delayed_work_on(int cpu, wq_handle h, delayed_work* dw, unsigned long
   }
   return queue_delayed_owned(cpu, h, dw, delay);
 }
-
-bool work_grab_pending(work* w, bool is_dwork);  // work.cpp: true if it was pending
 
 bool mod_delayed_work_on(int cpu, wq_handle h, delayed_work* dw, unsigned long delay) noexcept {
   if (!dw) {

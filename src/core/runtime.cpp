@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "control_server.hpp"
+#include "engine.hpp"
 #include "topology.hpp"
 #include "warn.hpp"
 
@@ -67,6 +68,11 @@ tunables_t& tunables() noexcept {
   static tunables_t* t = make_tunables();
   return *t;
 }
+
+// The engine's tunable setters (engine.hpp): the doors set parameters through these.
+void set_power_efficient(bool on) noexcept { tunables().power_efficient = on; }
+void set_cpu_intensive_thresh_us(unsigned long usecs) noexcept { tunables().cpu_intensive_thresh_us = usecs; }
+void set_timeout_scale_permille(unsigned permille) noexcept { tunables().timeout_scale_permille = permille; }
 
 unsigned long idle_worker_timeout() noexcept { return scaled(300 * 1000); }
 unsigned long mayday_initial_timeout() noexcept { return scaled(10); }

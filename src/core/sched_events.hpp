@@ -18,15 +18,13 @@
 
 #include <cstdint>
 
+#include "cm_observer.hpp"
+
 namespace cmwq::core {
 
 struct worker;
 
-enum class cm_observer : int { off = 0, proc = 1, perf = 2 };
-
-// The active mechanism (resolved from CMWQ_CM_OBSERVE and a probe at the first call).
-cm_observer cm_observer_active() noexcept;
-const char* cm_observer_name(cm_observer o) noexcept;
+// cm_observer, cm_observer_active(), cm_observer_name(): cm_observer.hpp (public to the doors).
 
 struct sched_ring {
   int fd = -1;             // L: the event, or -1 (set once, by the manager)

@@ -27,6 +27,7 @@
 #include "runtime.hpp"
 #include "warn.hpp"
 #include "worker_pool.hpp"
+#include "workqueue.hpp"
 
 namespace cmwq::core {
 namespace {

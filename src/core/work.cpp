@@ -14,10 +14,12 @@
 
 #include <cstring>
 
+#include "barrier.hpp"
 #include "context.hpp"
 #include "event.hpp"
 #include "runtime.hpp"
 #include "warn.hpp"
+#include "work_private.hpp"
 #include "worker_pool.hpp"
 #include "workqueue.hpp"
 
@@ -42,9 +44,19 @@ bool is_barrier(const work* w) noexcept { return w->func == barrier_fn; }
 void wq_barrier_signal(work* w) noexcept { reinterpret_cast<wq_barrier*>(w)->done.signal(); }
 pid_t barrier_waiter(const work* w) noexcept { return reinterpret_cast<const wq_barrier*>(w)->waiter; }
 
-// --- init ---------------------------------------------------------------------------------------
+// Moves `w` and the chain of LINKED items behind it (flush barriers) to the tail of `head`.
+void move_linked_works(work* w, list_node* head) {
+  list_node* n = &w->entry;
+  for (;;) {
+    work* cur = container_of<work>(n, offsetof(work, entry));
+    list_node* next = n->next;
+    list_move_tail(n, head);
+    if (!(work_data_ref(cur).load(std::memory_order_relaxed) & work_data::linked)) break;
+    n = next;
+  }
+}
 
-bool work_grab_pending(work* w, bool is_dwork);
+// --- init ---------------------------------------------------------------------------------------
 
 void work_init(work* w, work_fn fn, const lockdep::map* map) noexcept {
   // The memory may be uninitialised: only a state word that names a live pwq is trusted.
@@ -172,10 +184,14 @@ bool enable_common(work* w, bool is_dwork) {
   return count == 0;
 }
 
-bool executing_on_self(work* w) {
+}  // namespace
+
+bool work_executing_on_self(const work* w) noexcept {
   worker* self = current_worker();
   return self && self->current_work == w && self->current_func == w->func;
 }
+
+namespace {
 
 // Queues a barrier behind the instance of `w` that is pending or running now. Returns false if
 // there is none (the item is idle), or if only a timer is armed (R18). With `running_only`, a
@@ -269,7 +285,7 @@ bool valid_item(const void* w, const char* func) {
 bool flush_work(work* w) noexcept {
   if (!valid_item(w, __func__) || !work_initialised(w, "flush_work")) return false;
   const std::uintptr_t ip = CMWQ_RET_IP();
-  if (executing_on_self(w)) {
+  if (work_executing_on_self(w)) {
     lockdep::touch_map(w, work_lockdep_map(w), ip);  // recursion on the running item's class
     CMWQ_WARN("flush_work: work item %p flushes itself, which would deadlock; ignored", static_cast<void*>(w));
     return false;
@@ -310,7 +326,7 @@ namespace {
 bool cancel_or_disable_sync(work* w, bool is_dwork, bool keep_disabled, const char* what) {
   if (!work_initialised(w, what)) return false;
   const bool was_pending = disable_common(w, is_dwork);
-  if (executing_on_self(w))
+  if (work_executing_on_self(w))
     CMWQ_WARN("%s: work item %p waits for itself, which would deadlock; not waiting", what, static_cast<void*>(w));
   else if (!in_interrupt() || !bh_wait_for_running(w))  // section 5.11: BH items busy-wait
     flush_common(w, true, CMWQ_RET_IP());

@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "barrier.hpp"
+#include "concurrency.hpp"
 #include "context.hpp"
 #include "event.hpp"
 #include "fault.hpp"
@@ -19,14 +21,12 @@
 #include "runtime.hpp"
 #include "tracepoints.hpp"
 #include "warn.hpp"
+#include "work_private.hpp"
 #include "worker_pool.hpp"
 #include "workqueue.hpp"
 
 namespace cmwq::core {
 
-void sampler_note_busy() noexcept;       // concurrency.cpp
-void wq_barrier_signal(work* w) noexcept; // work.cpp
-bool is_barrier(const work* w) noexcept;  // work.cpp
 
 namespace {
 CMWQ_TLS thread_local worker* t_worker = nullptr;
@@ -43,18 +43,6 @@ std::uint64_t worker_cpu_time_ns(const worker* w) noexcept {
   timespec ts{};
   if (clock_gettime(w->cpu_clock, &ts) != 0) return 0;
   return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-// Moves `w` and the chain of LINKED items behind it (flush barriers) to the tail of `head`.
-void move_linked_works(work* w, list_node* head) {
-  list_node* n = &w->entry;
-  for (;;) {
-    work* cur = container_of<work>(n, offsetof(work, entry));
-    list_node* next = n->next;
-    list_move_tail(n, head);
-    if (!(work_data_ref(cur).load(std::memory_order_relaxed) & work_data::linked)) break;
-    n = next;
-  }
 }
 
 namespace {

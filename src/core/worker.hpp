@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "engine.hpp"
 #include "event.hpp"
 #include "guards.hpp"
 #include "list.hpp"
@@ -34,8 +35,6 @@ inline constexpr unsigned rebound = 1u << 8;
 inline constexpr unsigned not_running = prep | cpu_intensive | unbound | rebound;
 }  // namespace worker_flag
 
-// The kernel's PF_WQ_WORKER bit in task flags (linux/sched.h has the same value).
-inline constexpr unsigned pf_wq_worker = 0x00000020;
 inline constexpr int worker_desc_len = 32;
 
 struct worker {
@@ -96,15 +95,26 @@ struct worker {
   }
 };
 
-// Called by a worker thread for itself: where its task flags live from now on.
-void publish_task_flags(const unsigned* flags) noexcept;
+// publish_task_flags() (where a worker's task flags live) and pf_wq_worker: engine.hpp.
 
 // The worker the calling thread is, or nullptr.
 worker* current_worker() noexcept;
 // Makes the calling thread `w` (once, as it starts: worker loops outside worker.cpp).
 void set_current_worker(worker* w) noexcept;
 
+// wq_worker_comm() text of `wk` ("kworker/1:2+events"); its pool's lock held (introspection.cpp).
+void format_worker_comm(const worker* wk, char* buf, std::size_t size) noexcept;
+
 // Thread CPU time of `w` in nanoseconds (0 if unavailable).
 std::uint64_t worker_cpu_time_ns(const worker* w) noexcept;
+
+// --- worker.cpp: the worker threads' bodies -----------------------------------------------------
+
+// The body of every worker thread and of rescuers.
+void worker_main(worker* self);
+void rescuer_main(worker* self);
+// Item execution, with the pool lock held on entry and exit.
+void process_scheduled_works(worker* self) CMWQ_NO_TSA;
+bool assign_work(work* w, worker* self) CMWQ_NO_TSA;
 
 }  // namespace cmwq::core

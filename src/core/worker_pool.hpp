@@ -100,26 +100,20 @@ worker_pool* get_unbound_pool(const pool_attrs& attrs);
 // Called without the pool lock. Returns false if the thread could not be created.
 bool create_worker(worker_pool* pool, bool force = false);
 
-// Process-wide worker counts (for reports and the module runner).
-struct worker_counts {
-  std::uint64_t created;  // worker threads started since start-up, rescuers included
-  std::uint64_t exited;   // worker threads that have ended (reaped, or rescuers stopped)
-};
-worker_counts get_worker_counts() noexcept;
+// Starts the thread of `wk` (pinned to `cpus` when not empty); false if it could not be created.
+bool start_worker_thread(worker* wk, const std::vector<int>& cpus);
 
-// The body of every worker thread and of rescuers.
-void worker_main(worker* self);
-void rescuer_main(worker* self);
+// " cpus=0-3 node=0 flags=0x0 nice=0" (the kernel's pr_cont_pool_info()); pool lock held.
+void format_pool_info(const worker_pool* pool, char* buf, std::size_t size) noexcept;  // dump.cpp
+// watchdog.cpp: called under pool->lock when an item lands on an empty worklist: stamps the
+// pool's progress and arms the watchdog's timer if it sleeps (one load when it runs already).
+void watchdog_worklist_starts(worker_pool* pool) noexcept;
+
+// get_worker_counts(): engine.hpp. The worker threads' bodies: worker.hpp.
 void bh_worker_main(worker* self);  // bh.cpp: the softirq thread of a BH pool
 // bh.cpp: if `w` last ran in a BH pool, busy-waits until it is not running there (section 5.11:
 // allowed from BH context; from hard-IRQ context it warns once and still waits) and returns true.
 // Returns false at once for an item of a thread pool: the caller sleeps on a barrier instead.
 bool bh_wait_for_running(work* w) noexcept;
-
-// Item execution (worker.cpp), with the pool lock held on entry and exit.
-void process_scheduled_works(worker* self) CMWQ_NO_TSA;
-bool assign_work(work* w, worker* self) CMWQ_NO_TSA;
-// Moves `w` and the LINKED chain behind it (flush barriers) to the tail of `head` (lock held).
-void move_linked_works(work* w, list_node* head) CMWQ_NO_TSA;
 
 }  // namespace cmwq::core

@@ -30,10 +30,6 @@
 
 namespace cmwq::core {
 
-bool start_worker_thread(worker* wk, const std::vector<int>& cpus);  // worker_pool.cpp
-void flush_wq(workqueue* wq);                                         // flush.cpp
-void drain_wq(workqueue* wq);                                         // flush.cpp
-
 namespace {
 
 constexpr std::uint32_t max_slots = 1u << 16;

@@ -16,41 +16,15 @@
 #include <vector>
 
 #include "attrs.hpp"
+#include "engine.hpp"
 #include "guards.hpp"
 #include "event.hpp"
 #include "list.hpp"
 #include "lock.hpp"
 #include "pool_workqueue.hpp"
-#include "work.hpp"
 #include "worker.hpp"
 
 namespace cmwq::core {
-
-using wq_handle = std::uintptr_t;
-
-namespace wq_flag {
-inline constexpr unsigned bh = 1u << 0;
-inline constexpr unsigned unbound = 1u << 1;
-inline constexpr unsigned freezable = 1u << 2;
-inline constexpr unsigned mem_reclaim = 1u << 3;
-inline constexpr unsigned highpri = 1u << 4;
-inline constexpr unsigned cpu_intensive = 1u << 5;
-inline constexpr unsigned sysfs = 1u << 6;
-inline constexpr unsigned power_efficient = 1u << 7;
-inline constexpr unsigned percpu = 1u << 8;
-inline constexpr unsigned mem_warn_on_reclaim = 1u << 9;
-inline constexpr unsigned destroying = 1u << 15;
-inline constexpr unsigned draining = 1u << 16;
-inline constexpr unsigned ordered = 1u << 17;
-inline constexpr unsigned legacy = 1u << 18;
-inline constexpr unsigned deprecated = 1u << 19;
-inline constexpr unsigned bh_allows = bh | highpri | percpu;
-}  // namespace wq_flag
-
-inline constexpr int wq_max_active = 2048;
-inline constexpr int wq_dfl_active = wq_max_active / 2;
-inline constexpr int wq_dfl_min_active = 8;
-inline constexpr int wq_name_len = 32;
 
 // A per-CPU-padded reference count: cheap to take from many threads, summed rarely.
 class op_refs {
@@ -190,91 +164,22 @@ class wq_ref {
   int slot_ = 0;
 };
 
-// Number of system queues; their handles are constants (slots 1..n, generation 1).
-enum system_queue : int {
-  sys_percpu = 1,
-  sys_highpri,
-  sys_long,
-  sys_dfl,
-  sys_freezable,
-  sys_power_efficient,
-  sys_freezable_power_efficient,
-  sys_dfl_long,
-  sys_bh,
-  sys_bh_highpri,
-  sys_nr_plus_one,
-};
-constexpr wq_handle make_handle(std::uint32_t slot, std::uint32_t gen) {
-  return (static_cast<wq_handle>(gen) << 32) | (static_cast<wq_handle>(slot) << 4) | 0x9;
-}
-constexpr wq_handle system_handle(system_queue q) { return make_handle(static_cast<std::uint32_t>(q), 1); }
+// --- lockdep of a queue (wq_lockdep.cpp) -------------------------------------------------------
 
-// --- the engine's queue API ------------------------------------------------------------------
-
-// name: already formatted. Returns 0 on invalid flags or failure. Unbound queues take their
-// affinity scope (-1: the default scope, else a value of enum class affinity_scope) and
-// strictness (section 5.9).
-// @lockdep_map: a caller's (wq_completion) class to share (alloc_workqueue_lockdep_map()), or null
-// for the queue's own.
-wq_handle alloc_workqueue(const char* name, unsigned flags, int max_active, int affinity_scope = -1,
-                          bool affinity_strict = false, const lockdep::map* lockdep_map = nullptr) noexcept;
-void destroy_workqueue(wq_handle h) noexcept;
-
-// wq_lockdep.cpp: the queue's (wq_completion) map.
 void wq_lockdep_init(workqueue* wq) noexcept;  // its own class, named after the queue
 // Adopts @caller_map if given, then taints a reclaim-annotated queue (fs_reclaim -> the map).
 void wq_lockdep_finish(workqueue* wq, const lockdep::map* caller_map) noexcept;
 void wq_lockdep_release(workqueue* wq) noexcept;  // forgets an own class (at destroy)
 // "This call waits for every item of @wq": acquire and release its map.
 void touch_wq_lockdep_map(workqueue* wq, std::uintptr_t ip) noexcept;
-void flush_workqueue(wq_handle h) noexcept;
-void drain_workqueue(wq_handle h) noexcept;
-void workqueue_set_max_active(wq_handle h, int max_active) noexcept;
-void workqueue_set_min_active(wq_handle h, int min_active) noexcept;
-bool workqueue_congested(int cpu, wq_handle h) noexcept;
-bool workqueue_valid(wq_handle h) noexcept;
-unsigned workqueue_flags(wq_handle h) noexcept;
-const char* workqueue_name(wq_handle h, char* buf, std::size_t size) noexcept;
-std::size_t live_workqueues() noexcept;
 
-struct wq_stats {
-  std::uint64_t v[pwq_nr_stats];
-  int max_active, nr_active, nr_inactive;
-  std::uint64_t in_flight;  // max(started - completed, 0): items executing now (wq_monitor's infl)
-  unsigned flags;           // wq_flag bits (unbound, mem_reclaim... pick the monitor's columns)
-};
-bool workqueue_stats(wq_handle h, wq_stats* out) noexcept;
+// --- internal, shared between core files (the pwq's calls: pool_workqueue.hpp) -----------------
 
-void freeze_workqueues_begin() noexcept;
-bool freeze_workqueues_busy() noexcept;
-void thaw_workqueues() noexcept;
-
-work* current_work() noexcept;
-bool current_is_workqueue_rescuer() noexcept;
-bool current_is_workqueue_mem_reclaim() noexcept;
-void set_worker_desc(const char* desc) noexcept;
-void current_worker_comm(char* buf, std::size_t size) noexcept;
-void show_all_workqueues() noexcept;
-void show_one_workqueue(wq_handle h) noexcept;
-
-// --- internal, shared between core files ------------------------------------------------------
-
-// Queues an item whose PENDING bit the caller owns. Returns false if it was dropped (PENDING
-// is cleared then).
-bool queue_work_owned(int cpu, wq_handle h, work* w) noexcept;
-void pwq_activate_work(pool_workqueue* pwq, work* w) CMWQ_NO_TSA;
-bool pwq_activate_first_inactive(pool_workqueue* pwq) CMWQ_NO_TSA;
-bool pwq_tryinc_nr_active(pool_workqueue* pwq) CMWQ_NO_TSA;
-// Called at completion/steal with pool lock held; returns a pwq of another pool to activate
-// after the lock is dropped (unbound queues), or nullptr.
-void pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) CMWQ_NO_TSA;
-void activate_pending_unbound(workqueue* wq) noexcept;
 // semantics.md 7.3: warns (once per process each) when the caller is in memory reclaim (PF_MEMALLOC)
 // or runs an item of a WQ_MEM_RECLAIM queue, and waits on `target`, which has no rescuer and so
 // may need a new worker, hence memory, to make progress. `target_func`: the flushed item's
 // function, nullptr for a whole-queue flush. Called only when there is something to wait for.
 void check_flush_dependency(const workqueue* target, work_fn target_func) noexcept;
-void send_mayday(pool_workqueue* pwq) noexcept;
 // late_work.cpp: an item could not be queued on handle `h` (invalid or destroyed). For a destroyed
 // queue: WARN once per destroyed queue and count the rest; else WARN. Always counted.
 void warn_queue_on_dead_handle(wq_handle h, const work* w) noexcept;
@@ -287,10 +192,11 @@ void report_late_work() noexcept;
 workqueue* workqueue_of_slot(wq_handle h) noexcept;
 std::uint32_t wq_handle_gen(wq_handle h) noexcept;
 void for_each_workqueue_object(void (*fn)(workqueue*)) noexcept;
-bool pwq_is_live(const pool_workqueue* pwq) noexcept;
-// A new pwq linking `wq` to `pool` (counted in the pool's refcnt); nullptr on failure.
-pool_workqueue* new_pwq(worker_pool* pool, workqueue* wq, int max_active);
-// Undoes new_pwq(); the pwq must be empty and unreachable (no slot, no item).
-void release_pwq(pool_workqueue* pwq);
+// Calls fn(wq, ctx) for every live queue (registry lock held: fn must not make or destroy one).
+void for_each_workqueue(void (*fn)(workqueue*, void*), void* ctx) noexcept;
+
+// flush.cpp: the bodies of flush_workqueue() and drain_workqueue(), on a queue the caller holds.
+void flush_wq(workqueue* wq);
+void drain_wq(workqueue* wq);
 
 }  // namespace cmwq::core

@@ -23,7 +23,6 @@
 
 namespace cmwq::core {
 
-void for_each_workqueue(void (*fn)(workqueue*, void*), void* ctx) noexcept;  // workqueue.cpp
 
 namespace {
 

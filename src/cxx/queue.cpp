@@ -7,18 +7,27 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/cm_observer.hpp"
 #include "core/context.hpp"
 #include "core/fault.hpp"
-#include "core/sched_events.hpp"
+#include "core/engine.hpp"
 #include "core/topology.hpp"
 #include "core/warn.hpp"
-#include "core/work.hpp"
-#include "core/workqueue.hpp"
 
 namespace core = cmwq::core;
 
 static_assert(static_cast<int>(cmwq::affinity::system) == static_cast<int>(core::affinity_scope::system));
 static_assert(static_cast<int>(cmwq::affinity::cache_shard) == static_cast<int>(core::affinity_scope::cache_shard));
+// Every flag builder.hpp spells out is the engine's (core/engine.hpp holds the one definition).
+static_assert(cmwq::detail::wq_flags::unbound == core::wq_flag::unbound);
+static_assert(cmwq::detail::wq_flags::freezable == core::wq_flag::freezable);
+static_assert(cmwq::detail::wq_flags::mem_reclaim == core::wq_flag::mem_reclaim);
+static_assert(cmwq::detail::wq_flags::highpri == core::wq_flag::highpri);
+static_assert(cmwq::detail::wq_flags::cpu_intensive == core::wq_flag::cpu_intensive);
+static_assert(cmwq::detail::wq_flags::sysfs == core::wq_flag::sysfs);
+static_assert(cmwq::detail::wq_flags::power_efficient == core::wq_flag::power_efficient);
+static_assert(cmwq::detail::wq_flags::percpu == core::wq_flag::percpu);
+static_assert(cmwq::detail::wq_flags::ordered == core::wq_flag::ordered);
 
 namespace cmwq {
 

@@ -4,8 +4,7 @@
 #include <cstddef>
 
 #include "core/warn.hpp"
-#include "core/work.hpp"
-#include "core/worker.hpp"
+#include "core/engine.hpp"
 
 namespace core = cmwq::core;
 
@@ -27,8 +26,7 @@ core::delayed_work* DW(detail::raw_delayed_work* w) { return reinterpret_cast<co
 // Destroying an item from inside its own closure cannot wait for itself: it warns and cancels
 // what is pending (the closure object must stay valid until the closure returns).
 bool inside_own_closure(detail::raw_work* w) {
-  core::worker* self = core::current_worker();
-  if (!self || self->current_work != W(w)) return false;
+  if (!core::work_executing_on_self(W(w))) return false;
   CMWQ_WARN("cmwq::work destroyed from inside its own closure; the running closure must not touch it again");
   return true;
 }

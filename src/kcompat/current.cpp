@@ -19,8 +19,8 @@
 #include <unordered_map>
 
 // The engine's headers first: the kernel-style ones define function-like macros (container_of).
+#include "core/engine.hpp"
 #include "core/lock.hpp"
-#include "core/worker.hpp"
 
 #include <linux/sched.h>
 
@@ -57,7 +57,7 @@ task_struct* plain_current() noexcept {
   if (t.ready) return &t.task;
   t.task.pid = current_tid();
   if (pthread_getname_np(pthread_self(), t.task.comm, sizeof t.task.comm) != 0) t.task.comm[0] = '\0';
-  const bool worker = core::current_worker() != nullptr;
+  const bool worker = core::current_is_worker();
   __atomic_store_n(&t.task.flags, worker ? PF_WQ_WORKER : 0u, __ATOMIC_RELAXED);  // X: see cm_visible()
   if (worker) core::publish_task_flags(&t.task.flags);
   {

@@ -6,8 +6,7 @@
 // call_rcu(); the callback, after the grace period, queues the item with the PENDING it already
 // owns. flush_rcu_work() of a pending item first waits for the callbacks queued so far
 // (rcu_barrier(): ours among them has queued the item by then), then for the item.
-#include "core/work.hpp"
-#include "core/workqueue.hpp"
+#include "core/engine.hpp"
 #include "core/warn.hpp"
 
 #include <linux/workqueue.h>

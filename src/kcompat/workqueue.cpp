@@ -5,12 +5,10 @@
 // (flush_workqueue, work_pending) that must not rewrite the engine's declarations.
 #include "core/context.hpp"
 #include "core/runtime.hpp"
-#include "core/sched_events.hpp"
+#include "core/cm_observer.hpp"
+#include "core/engine.hpp"
 #include "core/timer_wheel.hpp"
 #include "core/warn.hpp"
-#include "core/work.hpp"
-#include "core/worker_pool.hpp"
-#include "core/workqueue.hpp"
 
 #include <linux/workqueue.h>
 
@@ -41,7 +39,22 @@ static_assert(offsetof(delayed_work, cpu) == offsetof(core::delayed_work, cpu));
 static_assert(WORK_CPU_UNBOUND == core::cpu_unbound);
 static_assert(std::is_same_v<work_func_t, core::work_fn>);
 static_assert(WQ_MAX_ACTIVE == core::wq_max_active && WQ_DFL_ACTIVE == core::wq_dfl_active);
-static_assert(__WQ_ORDERED == core::wq_flag::ordered && __WQ_LEGACY == core::wq_flag::legacy);
+// Every WQ_* flag linux/workqueue.h spells out is the engine's (core/engine.hpp holds the one definition).
+static_assert(WQ_BH == core::wq_flag::bh);
+static_assert(WQ_UNBOUND == core::wq_flag::unbound);
+static_assert(WQ_FREEZABLE == core::wq_flag::freezable);
+static_assert(WQ_MEM_RECLAIM == core::wq_flag::mem_reclaim);
+static_assert(WQ_HIGHPRI == core::wq_flag::highpri);
+static_assert(WQ_CPU_INTENSIVE == core::wq_flag::cpu_intensive);
+static_assert(WQ_SYSFS == core::wq_flag::sysfs);
+static_assert(WQ_POWER_EFFICIENT == core::wq_flag::power_efficient);
+static_assert(WQ_PERCPU == core::wq_flag::percpu);
+static_assert(WQ_MEM_WARN_ON_RECLAIM == core::wq_flag::mem_warn_on_reclaim);
+static_assert(__WQ_DESTROYING == core::wq_flag::destroying);
+static_assert(__WQ_DRAINING == core::wq_flag::draining);
+static_assert(__WQ_ORDERED == core::wq_flag::ordered);
+static_assert(__WQ_LEGACY == core::wq_flag::legacy);
+static_assert(__WQ_DEPRECATED == core::wq_flag::deprecated);
 
 namespace {
 
@@ -250,9 +263,9 @@ void thaw_workqueues(void) { core::thaw_workqueues(); }
 
 unsigned long cmwq_warn_count(void) { return core::warn_count(); }
 void cmwq_set_log_hook(void (*hook)(const char* line, void* ctx), void* ctx) { core::set_log_hook(hook, ctx); }
-void cmwq_set_power_efficient(bool on) { core::tunables().power_efficient = on; }
-void cmwq_set_cpu_intensive_thresh_us(unsigned long usecs) { core::tunables().cpu_intensive_thresh_us = usecs; }
-void cmwq_set_timeout_scale_permille(unsigned int permille) { core::tunables().timeout_scale_permille = permille; }
+void cmwq_set_power_efficient(bool on) { core::set_power_efficient(on); }
+void cmwq_set_cpu_intensive_thresh_us(unsigned long usecs) { core::set_cpu_intensive_thresh_us(usecs); }
+void cmwq_set_timeout_scale_permille(unsigned int permille) { core::set_timeout_scale_permille(permille); }
 const char* cmwq_cm_observe(void) { return core::cm_observer_name(core::cm_observer_active()); }
 size_t cmwq_live_workqueues(void) { return core::live_workqueues(); }
 

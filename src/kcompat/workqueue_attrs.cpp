@@ -8,8 +8,8 @@
 // WARN_ON (a sysfs write of a bad value is an error code, never a warning).
 #include "core/attrs.hpp"
 #include "core/control_server.hpp"
+#include "core/engine.hpp"
 #include "core/warn.hpp"
-#include "core/workqueue.hpp"
 #include "core/wq_sysfs.hpp"
 
 #include <linux/workqueue.h>

@@ -10,13 +10,8 @@
 #error "define INCLUDE_ORDER_TEST to the test's name before including include_order_body.h"
 #endif
 
-#define CHECK(cond)                                                                     \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			exit(1);                                                        \
-		}                                                                       \
-	} while (0)
+/* CHECK() of the other C tests; included after both header sets, so the order under test stays. */
+#include "c_check.h"
 
 struct item {
 	int value;

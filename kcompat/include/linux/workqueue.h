@@ -158,17 +158,61 @@ struct rcu_work {
 CMWQ_EXTERN_C_BEGIN
 
 /* Without a key (cmwq_init_work), the item's function is its lockdep class. */
+/**
+ * cmwq_init_work - INIT_WORK() without a lockdep key: the function is the class
+ * @work: the item
+ * @func: the function a worker calls with @work
+ *
+ * Re-initialising a pending item warns and cancels it first.
+ *
+ * Context: any; not while @work runs.
+ */
 void cmwq_init_work(struct work_struct *work, work_func_t func);
+/**
+ * cmwq_init_delayed_work - INIT_DELAYED_WORK() without a lockdep key
+ * @dwork: the delayed item
+ * @func: the function
+ * @timer_flags: TIMER_* flags of its timer (TIMER_IRQSAFE is added)
+ *
+ * An armed timer is cancelled first, with a warning.
+ *
+ * Context: any; not while @dwork runs.
+ */
 void cmwq_init_delayed_work(struct delayed_work *dwork, work_func_t func, unsigned int timer_flags);
 /* With @map, a static descriptor of the class (INIT_WORK() makes one per call site). */
+/**
+ * cmwq_init_work_map - INIT_WORK() with @map as the lockdep class
+ * @work: the item
+ * @func: the function
+ * @map: a static descriptor of the class (INIT_WORK() makes one per call site)
+ *
+ * Context: any; not while @work runs.
+ */
 void cmwq_init_work_map(struct work_struct *work, work_func_t func, const struct lockdep_map *map);
+/**
+ * cmwq_init_delayed_work_map - INIT_DELAYED_WORK() with @map as the lockdep class
+ * @dwork: the delayed item
+ * @func: the function
+ * @timer_flags: TIMER_* flags of its timer
+ * @map: a static descriptor of the class
+ *
+ * Context: any; not while @dwork runs.
+ */
 void cmwq_init_delayed_work_map(struct delayed_work *dwork, work_func_t func, unsigned int timer_flags,
 				const struct lockdep_map *map);
+/**
+ * delayed_work_timer_fn - the timer function of every delayed item: queues it
+ * @t: the item's timer
+ *
+ * A queue destroyed meanwhile warns and the item is dropped (D3).
+ *
+ * Context: the timer thread; callers never call it, they compare against it.
+ */
 void delayed_work_timer_fn(struct timer_list *t);
 
 /* ---- allocation ---------------------------------------------------------------------------- */
 
-/*
+/**
  * alloc_workqueue - allocate a workqueue
  * @fmt: printf format for the name (truncated to WQ_NAME_LEN - 1 characters, with a warning)
  * @flags: WQ_* flags (invalid combinations: semantics.md section 3.4)
@@ -177,7 +221,14 @@ void delayed_work_timer_fn(struct timer_list *t);
  * Return: the workqueue, or NULL on invalid flags or allocation failure.
  */
 struct workqueue_struct *alloc_workqueue(const char *fmt, unsigned int flags, int max_active, ...) __printf(1, 4);
-/* destroy_workqueue - drain, then free. Later use of the handle warns and fails (D3). */
+/**
+ * destroy_workqueue - drain @wq, then free it
+ * @wq: the workqueue
+ *
+ * Later use of the handle warns and fails (D3).
+ *
+ * Context: may sleep; not from an item of @wq.
+ */
 void destroy_workqueue(struct workqueue_struct *wq);
 
 #define alloc_ordered_workqueue(fmt, flags, args...) \
@@ -189,18 +240,104 @@ void destroy_workqueue(struct workqueue_struct *wq);
 
 /* ---- queueing: never sleep, any context ---------------------------------------------------- */
 
+/**
+ * queue_work_on - queue @work on @wq, on @cpu's pool
+ * @cpu: the CPU whose pool runs it; WORK_CPU_UNBOUND: the local CPU (unbound queues: a hint)
+ * @wq: the workqueue
+ * @work: the item
+ *
+ * Memory ordering: if it returns true, every store the caller made before the call is visible
+ * to @work's function when it runs; e.g. with x initially 0, a caller that writes x = 1 and
+ * gets true from this call cannot have the item read x == 0. If it returns false (already
+ * pending) nothing is promised by this call.
+ *
+ * Context: any, including interrupt context; never sleeps.
+ * Return: true if queued; false if @work was already pending or is disabled, or @wq is stale
+ * or draining (warned).
+ */
 bool queue_work_on(int cpu, struct workqueue_struct *wq, struct work_struct *work);
+/**
+ * queue_work_node - queue @work on @wq preferring a CPU of @node
+ * @node: the NUMA node (one node in user space: any CPU)
+ * @wq: the workqueue
+ * @work: the item
+ *
+ * Same memory ordering as queue_work_on().
+ *
+ * Context: any; never sleeps.
+ * Return: as queue_work_on().
+ */
 bool queue_work_node(int node, struct workqueue_struct *wq, struct work_struct *work);
+/**
+ * queue_delayed_work_on - queue @dwork on @wq after @delay
+ * @cpu: the CPU whose pool runs it; WORK_CPU_UNBOUND: the local CPU (unbound queues: a hint)
+ * @wq: the workqueue
+ * @dwork: the delayed item
+ * @delay: jiffies (milliseconds) to wait; 0 queues at once, never through a timer tick
+ *
+ * Context: any; never sleeps.
+ * Return: false if @dwork was already pending (timer or queue) or is disabled; true if queued.
+ */
 bool queue_delayed_work_on(int cpu, struct workqueue_struct *wq, struct delayed_work *dwork, unsigned long delay);
+/**
+ * mod_delayed_work_on - queue @dwork after @delay, pending or not
+ * @cpu: the CPU whose pool runs it; WORK_CPU_UNBOUND: the local CPU (unbound queues: a hint)
+ * @wq: the workqueue
+ * @dwork: the delayed item
+ * @delay: the new delay, from now
+ *
+ * A pending instance is taken back and queued again with the new delay; a disabled item
+ * is not queued.
+ *
+ * Context: any; never sleeps.
+ * Return: true if @dwork was pending before, false if it was idle.
+ */
 bool mod_delayed_work_on(int cpu, struct workqueue_struct *wq, struct delayed_work *dwork, unsigned long delay);
 
 /* ---- flushing, cancelling, disabling --------------------------------------------------------- */
 
+/**
+ * __flush_workqueue - wait for every item queued on @wq before the call (flush_workqueue())
+ * @wq: the workqueue
+ *
+ * Items queued after the call starts are not waited for (R19).
+ *
+ * Context: may sleep.
+ */
 void __flush_workqueue(struct workqueue_struct *wq);
 #define flush_workqueue(wq) __flush_workqueue(wq)
+/**
+ * drain_workqueue - flush @wq until it is empty
+ * @wq: the workqueue
+ *
+ * Meanwhile only @wq's own items may queue on it; others warn and fail.
+ *
+ * Context: may sleep.
+ */
 void drain_workqueue(struct workqueue_struct *wq);
+/**
+ * flush_work - wait for the last queued instance of @work to finish
+ * @work: the item
+ *
+ * An item that flushes itself warns and returns.
+ *
+ * Context: may sleep.
+ * Return: true if it waited, false if @work was idle.
+ */
 bool flush_work(struct work_struct *work);
+/**
+ * flush_delayed_work - queue @dwork now if its timer is armed, then flush it
+ * @dwork: the delayed item
+ *
+ * Context: may sleep.
+ * Return: true if the timer was armed or it waited.
+ */
 bool flush_delayed_work(struct delayed_work *dwork);
+/**
+ * flush_scheduled_work - flush system_percpu_wq (deprecated in the kernel: flush your own items)
+ *
+ * Context: may sleep.
+ */
 void flush_scheduled_work(void);
 
 /**
@@ -224,32 +361,189 @@ bool queue_rcu_work(struct workqueue_struct *wq, struct rcu_work *rwork);
  */
 bool flush_rcu_work(struct rcu_work *rwork);
 
+/**
+ * cancel_work - take a pending instance of @work off its queue
+ * @work: the item
+ *
+ * Does not wait for a running instance.
+ *
+ * Context: any; never sleeps.
+ * Return: true if @work was pending.
+ */
 bool cancel_work(struct work_struct *work);
+/**
+ * cancel_work_sync - cancel @work and wait for its running instance
+ * @work: the item
+ *
+ * Requeues by the running instance are refused meanwhile (R27).
+ *
+ * Context: may sleep (a BH item from BH context busy-waits).
+ * Return: true if @work was pending.
+ */
 bool cancel_work_sync(struct work_struct *work);
+/**
+ * cancel_delayed_work - cancel_work() for @dwork, its timer included
+ * @dwork: the delayed item
+ *
+ * Context: any; never sleeps.
+ * Return: true if @dwork was pending.
+ */
 bool cancel_delayed_work(struct delayed_work *dwork);
+/**
+ * cancel_delayed_work_sync - cancel_work_sync() for @dwork, its timer included
+ * @dwork: the delayed item
+ *
+ * Context: may sleep.
+ * Return: true if @dwork was pending.
+ */
 bool cancel_delayed_work_sync(struct delayed_work *dwork);
 
+/**
+ * disable_work - cancel @work and raise its disable count
+ * @work: the item
+ *
+ * Queueing it fails until enable_work() brings the count back to zero.
+ *
+ * Context: any; never sleeps.
+ * Return: true if @work was pending.
+ */
 bool disable_work(struct work_struct *work);
+/**
+ * disable_work_sync - disable_work(), then wait for the running instance
+ * @work: the item
+ *
+ * Context: may sleep.
+ * Return: true if @work was pending.
+ */
 bool disable_work_sync(struct work_struct *work);
+/**
+ * enable_work - lower @work's disable count (an underflow warns once)
+ * @work: the item
+ *
+ * Context: any; never sleeps.
+ * Return: true if the count is now zero.
+ */
 bool enable_work(struct work_struct *work);
+/**
+ * disable_delayed_work - disable_work() for @dwork, its timer included
+ * @dwork: the delayed item
+ *
+ * Context: any; never sleeps.
+ * Return: true if @dwork was pending.
+ */
 bool disable_delayed_work(struct delayed_work *dwork);
+/**
+ * disable_delayed_work_sync - disable_work_sync() for @dwork
+ * @dwork: the delayed item
+ *
+ * Context: may sleep.
+ * Return: true if @dwork was pending.
+ */
 bool disable_delayed_work_sync(struct delayed_work *dwork);
+/**
+ * enable_delayed_work - enable_work() for @dwork
+ * @dwork: the delayed item
+ *
+ * Context: any; never sleeps.
+ * Return: true if the count is now zero.
+ */
 bool enable_delayed_work(struct delayed_work *dwork);
 
 /* ---- queries and tuning ---------------------------------------------------------------------- */
 
+/**
+ * work_busy - whether @work is pending and whether it runs
+ * @work: the item
+ *
+ * Context: any.
+ * Return: WORK_BUSY_PENDING | WORK_BUSY_RUNNING bits, a racy snapshot for reports.
+ */
 unsigned int work_busy(struct work_struct *work);
+/**
+ * current_work - the item the calling worker executes
+ *
+ * Context: any.
+ * Return: the item, or NULL off a worker and in softirq context.
+ */
 struct work_struct *current_work(void);
+/**
+ * current_is_workqueue_rescuer - whether the caller is a rescuer executing an item
+ *
+ * Context: any.
+ * Return: true in an item run by a rescuer.
+ */
 bool current_is_workqueue_rescuer(void);
+/**
+ * current_is_workqueue_mem_reclaim - whether the caller runs an item of a WQ_MEM_RECLAIM queue
+ *
+ * Context: any.
+ * Return: true in an item of a (non-legacy) WQ_MEM_RECLAIM queue.
+ */
 bool current_is_workqueue_mem_reclaim(void);
+/**
+ * workqueue_congested - whether items of @wq wait for an active slot on @cpu
+ * @cpu: the CPU; WORK_CPU_UNBOUND or an offline CPU: the caller's
+ * @wq: the workqueue
+ *
+ * Context: any.
+ * Return: a racy snapshot: true if @wq has inactive items there.
+ */
 bool workqueue_congested(int cpu, struct workqueue_struct *wq);
+/**
+ * workqueue_set_max_active - change the active limit of @wq
+ * @wq: the workqueue
+ * @max_active: the new limit, clamped to [1, WQ_MAX_ACTIVE]
+ *
+ * Ordered and BH queues warn and keep theirs.
+ *
+ * Context: may sleep.
+ */
 void workqueue_set_max_active(struct workqueue_struct *wq, int max_active);
+/**
+ * workqueue_set_min_active - set the minimum active items of an unbound queue
+ * @wq: the workqueue
+ * @min_active: the minimum, clamped to [1, max_active]
+ *
+ * A per-CPU or ordered queue warns and keeps its own.
+ *
+ * Context: may sleep.
+ */
 void workqueue_set_min_active(struct workqueue_struct *wq, int min_active);
+/**
+ * workqueue_is_reclaim_annotated - whether @wq has WQ_MEM_RECLAIM and WQ_MEM_WARN_ON_RECLAIM
+ * @wq: the workqueue
+ *
+ * Context: any.
+ * Return: true if both flags are set.
+ */
 bool workqueue_is_reclaim_annotated(struct workqueue_struct *wq);
+/**
+ * set_worker_desc - describe the calling worker in dumps and wq_worker_comm()
+ * @fmt: printf format, truncated to WORKER_DESC_LEN - 1 characters
+ *
+ * Ignored unless called from an item.
+ *
+ * Context: an item's function.
+ */
 void set_worker_desc(const char *fmt, ...) __printf(1, 2);
-/* Dumps in the kernel's format (docs/observability.md): busy queues, then busy pools. */
+/**
+ * show_all_workqueues - dump busy queues, then busy pools, to the log (docs/observability.md)
+ *
+ * Context: any; takes each pool lock in turn.
+ */
 void show_all_workqueues(void);
+/**
+ * show_one_workqueue - dump @wq to the log if it is busy
+ * @wq: the workqueue
+ *
+ * Context: any.
+ */
 void show_one_workqueue(struct workqueue_struct *wq);
+/**
+ * show_freezable_workqueues - dump the busy freezable queues (after a failed freeze)
+ *
+ * Context: any.
+ */
 void show_freezable_workqueues(void);
 
 struct task_struct;
@@ -266,6 +560,8 @@ void print_worker_info(const char *log_lvl, struct task_struct *task);
  * @buf: destination, NUL-terminated
  * @size: size of @buf
  * @task: the task; NULL means the calling thread
+ *
+ * Context: any; takes the pool locks briefly.
  */
 void wq_worker_comm(char *buf, size_t size, struct task_struct *task);
 /**
@@ -275,11 +571,45 @@ void wq_worker_comm(char *buf, size_t size, struct task_struct *task);
  */
 void wq_watchdog_touch(int cpu);
 
+/**
+ * freeze_workqueues_begin - stop activating items of freezable queues
+ *
+ * Running items finish; queued ones wait until thaw_workqueues().
+ *
+ * Context: may sleep.
+ */
 void freeze_workqueues_begin(void);
+/**
+ * freeze_workqueues_busy - whether a freezable queue still runs items
+ *
+ * Context: after freeze_workqueues_begin().
+ * Return: true while one does.
+ */
 bool freeze_workqueues_busy(void);
+/**
+ * thaw_workqueues - undo freeze_workqueues_begin() and activate what waited
+ *
+ * Context: may sleep.
+ */
 void thaw_workqueues(void);
 
+/**
+ * schedule_on_each_cpu - run @func once on every CPU and wait for all
+ * @func: the function, called in a kworker of each online CPU
+ *
+ * Context: may sleep.
+ * Return: 0, or -ENOMEM.
+ */
 int schedule_on_each_cpu(work_func_t func);
+/**
+ * work_on_cpu - run @fn(@arg) in a kworker bound to @cpu and wait for it
+ * @cpu: the CPU
+ * @fn: the function
+ * @arg: its argument
+ *
+ * Context: process context; sleeps until @fn returned.
+ * Return: what @fn returned.
+ */
 long work_on_cpu(int cpu, long (*fn)(void *), void *arg);
 
 struct lock_class_key;
@@ -305,6 +635,16 @@ long work_on_cpu_key(int cpu, long (*fn)(void *), void *arg, struct lock_class_k
  * CPUs (offline, U2).
  */
 long work_on_cpu_safe(int cpu, long (*fn)(void *), void *arg);
+/**
+ * work_on_cpu_safe_key - work_on_cpu_safe() with a lockdep key
+ * @cpu: the CPU
+ * @fn: the function
+ * @arg: its argument
+ * @key: accepted for the kernel's signature
+ *
+ * Context: process context; sleeps.
+ * Return: as work_on_cpu_safe().
+ */
 long work_on_cpu_safe_key(int cpu, long (*fn)(void *), void *arg, struct lock_class_key *key);
 
 /* struct execute_work - the item execute_in_process_context() uses when it must defer. */
@@ -370,18 +710,51 @@ struct workqueue_struct *alloc_workqueue_lockdep_map(const char *fmt, unsigned i
 
 /* ---- cmwq extensions ------------------------------------------------------------------------- */
 
-/* Number of WARNINGs printed since start (D4). */
+/**
+ * cmwq_warn_count - WARNINGs printed since start (D4)
+ *
+ * Context: any.
+ * Return: the count.
+ */
 unsigned long cmwq_warn_count(void);
-/* Redirect log lines (printk, WARN) to @hook; NULL restores standard error. */
+/**
+ * cmwq_set_log_hook - redirect log lines (printk, WARN) to @hook
+ * @hook: called with each line; NULL restores standard error
+ * @ctx: passed to @hook
+ *
+ * Context: any.
+ */
 void cmwq_set_log_hook(void (*hook)(const char *line, void *ctx), void *ctx);
-/* Make worker-thread creation fail (true) or work again (false): a test hook for rescuers; the
- * shorthand of cmwq_fault_inject("worker_create") / ("worker_create:probability=0"), linux/fault-inject.h. */
+/**
+ * cmwq_fault_fail_worker_creation - make worker-thread creation fail, or work again
+ * @fail: true: fail
+ *
+ * Shorthand of cmwq_fault_inject("worker_create") (linux/fault-inject.h): a test hook for
+ * rescuers.
+ *
+ * Context: any.
+ */
 void cmwq_fault_fail_worker_creation(bool fail);
-/* The run-time switch behind WQ_POWER_EFFICIENT (the kernel's workqueue.power_efficient). */
+/**
+ * cmwq_set_power_efficient - the switch behind WQ_POWER_EFFICIENT (workqueue.power_efficient)
+ * @on: true: such queues made from now on are unbound
+ *
+ * Context: any.
+ */
 void cmwq_set_power_efficient(bool on);
-/* workqueue.cpu_intensive_thresh_us; 0 disables CPU-hog detection. */
+/**
+ * cmwq_set_cpu_intensive_thresh_us - workqueue.cpu_intensive_thresh_us
+ * @usecs: run time after which an item stops counting for concurrency management; 0 disables
+ *
+ * Context: any.
+ */
 void cmwq_set_cpu_intensive_thresh_us(unsigned long usecs);
-/* Scale for IDLE_WORKER_TIMEOUT, MAYDAY_*, CREATE_COOLDOWN: 1000 = kernel values; tests use less. */
+/**
+ * cmwq_set_timeout_scale_permille - scale IDLE_WORKER_TIMEOUT, MAYDAY_* and CREATE_COOLDOWN
+ * @permille: 1000 = the kernel's values; tests use less
+ *
+ * Context: any.
+ */
 void cmwq_set_timeout_scale_permille(unsigned int permille);
 /*
  * cmwq_cm_observe - how concurrency management learns of blocking it was not told about
@@ -395,16 +768,40 @@ struct cmwq_wq_stats {
 	unsigned long long started, completed, cpu_time_us, cpu_intensive, cm_wakeup, repatriated, mayday, rescued;
 	int max_active, nr_active, nr_inactive;
 };
-/* Copies @wq's statistics (summed over its pwqs). Returns 0, or -EINVAL for a bad handle. */
+/**
+ * cmwq_workqueue_stats - copy @wq's statistics, summed over its pwqs
+ * @wq: the workqueue
+ * @out: filled on success
+ *
+ * Context: any.
+ * Return: 0, or -EINVAL for a bad handle or NULL @out.
+ */
 int cmwq_workqueue_stats(struct workqueue_struct *wq, struct cmwq_wq_stats *out);
-/* Workqueues allocated and not yet destroyed (system queues excluded): for leak reports. */
+/**
+ * cmwq_live_workqueues - workqueues allocated and not yet destroyed (system queues excluded)
+ *
+ * Context: any.
+ * Return: the count, for leak reports.
+ */
 size_t cmwq_live_workqueues(void);
 /* Worker threads started since start-up (rescuers included) and those that have ended. */
 struct cmwq_worker_counts {
 	unsigned long long created, exited;
 };
+/**
+ * cmwq_get_worker_counts - worker threads started since start-up (rescuers included) and ended
+ * @out: filled; NULL is ignored
+ *
+ * Context: any.
+ */
 void cmwq_get_worker_counts(struct cmwq_worker_counts *out);
-/* Worker display name of the calling kworker, e.g. "kworker/1:2+events" (wq_worker_comm). */
+/**
+ * cmwq_current_worker_comm - the calling worker's display name, e.g. "kworker/1:2+events"
+ * @buf: destination, NUL-terminated; empty off a worker
+ * @size: size of @buf
+ *
+ * Context: any.
+ */
 void cmwq_current_worker_comm(char *buf, size_t size);
 
 /* ---- observability (docs/observability.md) ---- */
@@ -415,9 +812,23 @@ struct cmwq_wq_stats_ext {
 	unsigned int flags;
 	char name[32];
 };
-/* @wq's statistics plus its name and flags. Returns 0, or -EINVAL for a bad handle. */
+/**
+ * cmwq_workqueue_stats_ext - @wq's statistics plus its name and flags
+ * @wq: the workqueue
+ * @out: filled on success
+ *
+ * Context: any.
+ * Return: 0, or -EINVAL for a bad handle.
+ */
 int cmwq_workqueue_stats_ext(struct workqueue_struct *wq, struct cmwq_wq_stats_ext *out);
-/* Copies up to @n live queue handles (system queues included) to @out; returns the number live. */
+/**
+ * cmwq_list_workqueues - copy up to @n live queue handles (system queues included) to @out
+ * @out: destination
+ * @n: its capacity
+ *
+ * Context: any.
+ * Return: the number of live queues (may exceed @n).
+ */
 size_t cmwq_list_workqueues(struct workqueue_struct **out, size_t n);
 struct cmwq_pool_stats {
 	int id, cpu, nice;   /* cpu: -1 for unbound pools */
@@ -428,63 +839,205 @@ struct cmwq_pool_stats {
 	int nr_pending;      /* items on the worklist waiting for a worker */
 	unsigned long hung_ms; /* ms without forward progress while items are pending, else 0 */
 };
-/* Pool @id's counters. Pool ids are dense from 0: iterate until -ENOENT. */
+/**
+ * cmwq_pool_stats - pool @id's counters
+ * @id: pool ids are dense from 0: iterate until -ENOENT
+ * @out: filled on success
+ *
+ * Context: any; takes the pool lock.
+ * Return: 0, -ENOENT past the last pool, or -EINVAL for a NULL @out.
+ */
 int cmwq_pool_stats(int id, struct cmwq_pool_stats *out);
-/* The dumps, line by line to @sink instead of the log (a sink that is slow holds no lock). */
+/**
+ * cmwq_show_all_workqueues_to - show_all_workqueues(), line by line to @sink instead of the log
+ * @sink: called per line; a slow sink holds no lock
+ * @ctx: passed to @sink
+ *
+ * Context: any.
+ */
 void cmwq_show_all_workqueues_to(void (*sink)(const char *line, void *ctx), void *ctx);
+/**
+ * cmwq_show_one_workqueue_to - show_one_workqueue(), line by line to @sink
+ * @wq: the workqueue
+ * @sink: called per line
+ * @ctx: passed to @sink
+ *
+ * Context: any.
+ */
 void cmwq_show_one_workqueue_to(struct workqueue_struct *wq, void (*sink)(const char *line, void *ctx),
 				void *ctx);
-/* wq_worker_comm() by thread id. Returns 0, or -ENOENT if @tid is not a worker. */
+/**
+ * cmwq_worker_comm - wq_worker_comm() by thread id
+ * @buf: destination, NUL-terminated
+ * @size: size of @buf
+ * @tid: the thread id
+ *
+ * Context: any.
+ * Return: 0, or -ENOENT if @tid is not a worker.
+ */
 int cmwq_worker_comm(char *buf, size_t size, int tid);
-/* The lockup watchdog: threshold in seconds (CMWQ_WATCHDOG_THRESH, default 30, 0 = off). */
+/**
+ * cmwq_set_watchdog_thresh - the lockup watchdog's threshold
+ * @seconds: CMWQ_WATCHDOG_THRESH, default 30; 0 turns it off
+ *
+ * Context: any.
+ */
 void cmwq_set_watchdog_thresh(unsigned int seconds);
+/**
+ * cmwq_watchdog_thresh - the lockup watchdog's threshold in seconds
+ *
+ * Context: any.
+ * Return: 0 when off.
+ */
 unsigned int cmwq_watchdog_thresh(void);
-/* Lockups reported since start (one per stalled pool per stall). */
+/**
+ * cmwq_watchdog_stalls - lockups reported since start (one per stalled pool per stall)
+ *
+ * Context: any.
+ * Return: the count.
+ */
 unsigned long long cmwq_watchdog_stalls(void);
-/* The timeline (CMWQ_TRACE=path.json does the same at start-up): record queueing and execution
- * in a ring of @capacity events (0: 65536) and write it, in the Chrome trace event format, to
- * @path at exit, on SIGUSR2 and by cmwq_trace_write(NULL). Returns 0, or -EINVAL (empty path) /
- * -ENOMEM. */
+/**
+ * cmwq_trace_start - record queueing and execution in a ring (the timeline)
+ * @path: written at exit, on SIGUSR2 and by cmwq_trace_write(NULL), in the Chrome trace event format
+ * @capacity: events kept; 0: 65536
+ *
+ * CMWQ_TRACE=path.json does the same at start-up.
+ *
+ * Context: any.
+ * Return: 0, -EINVAL (empty path) or -ENOMEM.
+ */
 int cmwq_trace_start(const char *path, size_t capacity);
+/**
+ * cmwq_trace_stop - stop recording the timeline
+ *
+ * Context: any.
+ */
 void cmwq_trace_stop(void);
-/* Writes the ring now to @path (NULL: the path of cmwq_trace_start). Returns 0 or -errno. */
+/**
+ * cmwq_trace_write - write the timeline ring now
+ * @path: destination; NULL: the path of cmwq_trace_start()
+ *
+ * Context: may sleep (file I/O).
+ * Return: 0 or -errno.
+ */
 int cmwq_trace_write(const char *path);
-/* The thread id of @task (its pid), for the calls above that take a task; NULL means the calling
- * thread. */
+/**
+ * cmwq_task_tid - the thread id of @task (its pid)
+ * @task: the task; NULL means the calling thread
+ *
+ * Context: any.
+ * Return: the thread id.
+ */
 int cmwq_task_tid(const struct task_struct *task);
 
 CMWQ_EXTERN_C_END
 
 /* ---- inline wrappers, as in the kernel --------------------------------------------------------- */
 
+/**
+ * queue_work - queue @work on @wq, on the local CPU
+ * @wq: the workqueue
+ * @work: the item
+ *
+ * Memory ordering: if it returns true, every store the caller made before the call is visible
+ * to @work's function when it runs; e.g. with x initially 0, a caller that writes x = 1 and
+ * gets true from this call cannot have the item read x == 0. If it returns false (already
+ * pending) nothing is promised by this call.
+ *
+ * Context: any; never sleeps.
+ * Return: as queue_work_on().
+ */
 static inline bool queue_work(struct workqueue_struct *wq, struct work_struct *work)
 {
 	return queue_work_on(WORK_CPU_UNBOUND, wq, work);
 }
+/**
+ * queue_delayed_work - queue_delayed_work_on() on the local CPU
+ * @wq: the workqueue
+ * @dwork: the delayed item
+ * @delay: jiffies (milliseconds) to wait; 0 queues at once, never through a timer tick
+ *
+ * Context: any; never sleeps.
+ * Return: as queue_delayed_work_on().
+ */
 static inline bool queue_delayed_work(struct workqueue_struct *wq, struct delayed_work *dwork, unsigned long delay)
 {
 	return queue_delayed_work_on(WORK_CPU_UNBOUND, wq, dwork, delay);
 }
+/**
+ * mod_delayed_work - mod_delayed_work_on() on the local CPU
+ * @wq: the workqueue
+ * @dwork: the delayed item
+ * @delay: the new delay, from now
+ *
+ * Context: any; never sleeps.
+ * Return: as mod_delayed_work_on().
+ */
 static inline bool mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *dwork, unsigned long delay)
 {
 	return mod_delayed_work_on(WORK_CPU_UNBOUND, wq, dwork, delay);
 }
+/**
+ * schedule_work_on - queue @work on system_percpu_wq on @cpu
+ * @cpu: the CPU whose pool runs it; WORK_CPU_UNBOUND: the local CPU (unbound queues: a hint)
+ * @work: the item
+ *
+ * Same memory ordering as queue_work().
+ *
+ * Context: any; never sleeps.
+ * Return: as queue_work_on().
+ */
 static inline bool schedule_work_on(int cpu, struct work_struct *work)
 {
 	return queue_work_on(cpu, system_percpu_wq, work);
 }
+/**
+ * schedule_work - queue @work on system_percpu_wq
+ * @work: the item
+ *
+ * Same memory ordering as queue_work().
+ *
+ * Context: any; never sleeps.
+ * Return: as queue_work_on().
+ */
 static inline bool schedule_work(struct work_struct *work)
 {
 	return queue_work(system_percpu_wq, work);
 }
+/**
+ * schedule_delayed_work_on - queue @dwork on system_percpu_wq on @cpu after @delay
+ * @cpu: the CPU whose pool runs it; WORK_CPU_UNBOUND: the local CPU (unbound queues: a hint)
+ * @dwork: the delayed item
+ * @delay: jiffies (milliseconds) to wait; 0 queues at once, never through a timer tick
+ *
+ * Context: any; never sleeps.
+ * Return: as queue_delayed_work_on().
+ */
 static inline bool schedule_delayed_work_on(int cpu, struct delayed_work *dwork, unsigned long delay)
 {
 	return queue_delayed_work_on(cpu, system_percpu_wq, dwork, delay);
 }
+/**
+ * schedule_delayed_work - queue @dwork on system_percpu_wq after @delay
+ * @dwork: the delayed item
+ * @delay: jiffies (milliseconds) to wait; 0 queues at once, never through a timer tick
+ *
+ * Context: any; never sleeps.
+ * Return: as queue_delayed_work_on().
+ */
 static inline bool schedule_delayed_work(struct delayed_work *dwork, unsigned long delay)
 {
 	return queue_delayed_work(system_percpu_wq, dwork, delay);
 }
+/**
+ * enable_and_queue_work - enable_work(), then queue @work if that made it enabled
+ * @wq: the workqueue
+ * @work: the item
+ *
+ * Context: any; never sleeps.
+ * Return: true if @work is enabled now (and was queued, or already pending).
+ */
 static inline bool enable_and_queue_work(struct workqueue_struct *wq, struct work_struct *work)
 {
 	if (enable_work(work)) {
