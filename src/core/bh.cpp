@@ -31,13 +31,13 @@ work* first_work(worker_pool* pool) CMWQ_REQUIRES(pool->lock) {
 }
 
 // Runs softirq invocations until the pool's worklist is empty.
-void run_softirq(worker_pool* pool, worker* self) CMWQ_NO_TSA {
+void run_softirq(worker_pool* pool, worker* self) CMWQ_REQUIRES(pool->lock) {
   while (!list_empty(&pool->worklist)) {
     const unsigned long end = jiffies_now() + bh_worker_jiffies;
     int restarts = bh_worker_restarts;
     softirq_enter();
     do {
-      if (assign_work(first_work(pool), self)) process_scheduled_works(self);
+      if (assign_work(pool, first_work(pool), self)) process_scheduled_works(pool, self);
     } while (!list_empty(&pool->worklist) && --restarts > 0 && static_cast<long>(jiffies_now() - end) < 0);
     softirq_exit();
     if (!list_empty(&pool->worklist)) {  // budget spent: let the CPU's other threads run first
@@ -50,7 +50,7 @@ void run_softirq(worker_pool* pool, worker* self) CMWQ_NO_TSA {
 
 }  // namespace
 
-void bh_worker_main(worker* self) CMWQ_NO_TSA {
+void bh_worker_main(worker* self) {
   set_current_worker(self);
   worker_pool* pool = self->pool;
   for (;;) {
@@ -73,7 +73,7 @@ void bh_worker_main(worker* self) CMWQ_NO_TSA {
   }
 }
 
-bool bh_wait_for_running(work* w) noexcept CMWQ_NO_TSA {
+bool bh_wait_for_running(work* w) noexcept {
   worker_pool* pool = pool_by_id(work_data::offq_pool(work_data_ref(w).load(std::memory_order_acquire)));
   if (!pool || !pool->is_bh()) return false;
   if (in_hardirq())

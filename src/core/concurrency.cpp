@@ -274,25 +274,34 @@ void sampler_main() {
 
 // Called (pool lock held) when a bound worker starts an item. Costs one relaxed load while the
 // sampler is ticking; the pool lock orders it against sampler_main()'s parking (see there).
-void sampler_note_busy() noexcept {
+// Returns true when the sampler thread was never started: the caller starts it with
+// sampler_start() once it has dropped the pool lock (a new sampler starts by ticking, so it sees
+// the item counted in nr_busy_items whenever it starts).
+bool sampler_note_busy() noexcept {
   auto& s = sampler();
-  if (!s.parked.load(std::memory_order_relaxed)) return;
+  if (!s.parked.load(std::memory_order_relaxed)) return false;
   std::lock_guard<std::mutex> g(s.lock);
-  if (!s.started) {
-    s.started = true;
-    pthread_t th;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&th, &attr, [](void*) -> void* { sampler_main(); return nullptr; }, nullptr) != 0) {
-      s.started = false;
-      CMWQ_WARN("workqueue: cannot start the concurrency sampler thread");
-    }
-    pthread_attr_destroy(&attr);
-    return;  // a new sampler starts by ticking
-  }
+  if (!s.started) return true;
   s.wake_requested = true;
   s.cv.notify_one();
+  return false;
+}
+
+// Starts the sampler thread unless another worker did; called holding no pool lock.
+void sampler_start() noexcept {
+  auto& s = sampler();
+  std::lock_guard<std::mutex> g(s.lock);
+  if (s.started) return;
+  s.started = true;
+  pthread_t th;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  if (pthread_create(&th, &attr, [](void*) -> void* { sampler_main(); return nullptr; }, nullptr) != 0) {
+    s.started = false;
+    CMWQ_WARN("workqueue: cannot start the concurrency sampler thread");
+  }
+  pthread_attr_destroy(&attr);
 }
 
 // --- cooperative hooks -------------------------------------------------------------------------

@@ -9,7 +9,11 @@ namespace cmwq::core {
 
 // sampler_note_busy - a bound worker starts an item: wakes the manager if it is parked.
 // Context: pool lock held. Costs one relaxed load while the manager is ticking; the pool lock
-// orders it against the manager's parking.
-void sampler_note_busy() noexcept;
+// orders it against the manager's parking. Return: true when the manager thread was never
+// started: the caller then calls sampler_start() once it has dropped the pool lock.
+bool sampler_note_busy() noexcept;
+// sampler_start - starts the manager thread unless another worker did. Context: no pool lock
+// held (it creates a thread).
+void sampler_start() noexcept;
 
 }  // namespace cmwq::core

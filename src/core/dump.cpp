@@ -180,7 +180,7 @@ void show_pwq(pool_workqueue* pwq, lines& out) CMWQ_NO_TSA {
   if (!inactive.empty()) out.push_back("    inactive:" + inactive);
 }
 
-bool pwq_busy(pool_workqueue* pwq) CMWQ_NO_TSA {
+bool pwq_busy(pool_workqueue* pwq) {
   lock_guard g(pwq->pool->lock);
   return pwq->nr_active || !list_empty(&pwq->inactive_works);
 }

@@ -58,7 +58,7 @@ bool flushing_own_queue(workqueue* wq, const char* what) {
   return false;
 }
 
-bool wq_busy(workqueue* wq) CMWQ_NO_TSA {
+bool wq_busy(workqueue* wq) {
   for (pool_workqueue* pwq : wq->pwqs) {
     lock_guard g(pwq->pool->lock);
     if (pwq->nr_active || !list_empty(&pwq->inactive_works)) return true;
@@ -83,7 +83,7 @@ void check_flush_dependency(const workqueue* target, work_fn target_func) noexce
   }
 }
 
-void flush_wq(workqueue* wq) CMWQ_NO_TSA {
+void flush_wq(workqueue* wq) {
   // Waits for every item of the queue: lockdep learns it even when the queue is empty (7.2).
   touch_wq_lockdep_map(wq, CMWQ_RET_IP());
   blocking_section blocking;
@@ -115,7 +115,7 @@ void flush_wq(workqueue* wq) CMWQ_NO_TSA {
 }
 
 // R22-R25.
-void drain_wq(workqueue* wq) CMWQ_NO_TSA {
+void drain_wq(workqueue* wq) {
   {
     lock_guard g(wq->mutex);
     if (wq->nr_drainers++ == 0) wq->flags.fetch_or(wq_flag::draining, std::memory_order_seq_cst);

@@ -9,10 +9,8 @@
 #include "pool_workqueue.hpp"
 
 #include "barrier.hpp"
-#include "observe.hpp"
 #include "runtime.hpp"
 #include "timer_wheel.hpp"
-#include "tracepoints.hpp"
 #include "work_private.hpp"
 #include "worker_pool.hpp"
 #include "workqueue.hpp"
@@ -39,12 +37,12 @@ bool pwq_tryinc_nr_active(pool_workqueue* pwq) {
 
 // Moves an inactive item (and its linked barriers) to the pool's worklist.
 void pwq_activate_work(pool_workqueue* pwq, work* w) {
-  worker_pool* pool = pwq->pool;
-  if (list_empty(&pool->worklist)) watchdog_worklist_starts(pool);
-  tp_activate_work(w);
-  auto ref = work_data_ref(w);
-  ref.store(ref.load(std::memory_order_relaxed) & ~work_data::inactive, std::memory_order_relaxed);
-  move_linked_works(w, &pool->worklist);
+  list_node* worklist = &pwq->pool->worklist;
+  const long d = work_data_ref(w).load(std::memory_order_relaxed);
+  list_node* chain = w->entry.next;  // the first LINKED barrier behind `w`, if any
+  list_del_init(&w->entry);
+  insert_work(pwq, w, d & ~work_data::inactive, worklist, std::memory_order_relaxed, true);
+  if (d & work_data::linked) move_linked_works(container_of<work>(chain, offsetof(work, entry)), worklist);
 }
 
 // Activates the first inactive item if a slot is free. Barriers whose item was stolen while
@@ -65,14 +63,13 @@ bool pwq_activate_first_inactive(pool_workqueue* pwq) {
   return moved;
 }
 
-void pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) {
+bool pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) {
   workqueue* wq = pwq->wq;
-  worker_pool* pool = pwq->pool;
   bool hand_off = false;
   if (was_active) {
     pwq->nr_active--;
     if (!wq->is_unbound()) {
-      if (pwq_activate_first_inactive(pwq)) pool->kick();
+      if (pwq_activate_first_inactive(pwq)) pwq->pool->kick();
     } else {
       lock_guard g(wq->node_lock);
       wq->node_nr_active--;
@@ -86,21 +83,21 @@ void pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) {
     lock_guard g(wq->flush_wait_lock);
     wq->flush_wait_cv.notify_all();
   }
-  if (hand_off) {
-    // Another pool's lock may be needed: drop ours (callers re-evaluate pool state after this).
-    // The hand-off is counted while our pool lock is still held, so a destroy_workqueue() whose
-    // busy check comes after this point sees it and waits for it before freeing any pwq (the
-    // pending list can still name pwqs whose items were cancelled). `pwq` itself is not used
-    // again; `pool` and `wq` are never freed.
-    wq->nr_handoffs.fetch_add(1, std::memory_order_relaxed);
-    pool->lock.unlock();
-    activate_pending_unbound(wq);
-    wq->nr_handoffs.fetch_sub(1, std::memory_order_release);  // pairs with destroy_workqueue()
-    pool->lock.lock();
-  }
+  // The hand-off is counted while our pool lock is still held, so a destroy_workqueue() whose
+  // busy check comes after this point sees it and waits for it before freeing any pwq (the
+  // pending list can still name pwqs whose items were cancelled).
+  if (hand_off) wq->nr_handoffs.fetch_add(1, std::memory_order_relaxed);
+  return hand_off;
 }
 
-void activate_pending_unbound(workqueue* wq) noexcept CMWQ_NO_TSA {
+// After the caller dropped its pool lock (callers re-evaluate pool state after this). The pwq
+// that freed the slot is not used again; pools and queues are never freed.
+void pwq_finish_hand_off(workqueue* wq) noexcept {
+  activate_pending_unbound(wq);
+  wq->nr_handoffs.fetch_sub(1, std::memory_order_release);  // pairs with destroy_workqueue()
+}
+
+void activate_pending_unbound(workqueue* wq) noexcept {
   for (;;) {
     pool_workqueue* pwq;
     {
@@ -109,9 +106,8 @@ void activate_pending_unbound(workqueue* wq) noexcept CMWQ_NO_TSA {
       pwq = owner_of<pool_workqueue>(wq->pending_pwqs.next);
       list_del_init(&pwq->pending_node.node);
     }
-    worker_pool* pool = pwq->pool;
-    lock_guard g(pool->lock);
-    if (pwq_activate_first_inactive(pwq)) pool->kick();
+    lock_guard g(pwq->pool->lock);
+    if (pwq_activate_first_inactive(pwq)) pwq->pool->kick();
     // Round robin: a pwq that still waits goes to the back of the line.
     if (!list_empty(&pwq->inactive_works)) {
       lock_guard n(wq->node_lock);

@@ -15,6 +15,7 @@
 #include "guards.hpp"
 #include "list.hpp"
 #include "work.hpp"
+#include "worker_pool.hpp"  // the pwq calls name their pool's lock
 
 namespace cmwq::core {
 
@@ -50,12 +51,27 @@ inline pool_workqueue* work_data_pwq(long d) {
 
 // --- pool_workqueue.cpp: activation and completion, pool lock held ------------------------------
 
-void pwq_activate_work(pool_workqueue* pwq, work* w) CMWQ_NO_TSA;
-bool pwq_activate_first_inactive(pool_workqueue* pwq) CMWQ_NO_TSA;
-bool pwq_tryinc_nr_active(pool_workqueue* pwq) CMWQ_NO_TSA;
-// Called at completion/steal with the pool lock held: retires the item's colour and, if it was
-// active, hands its slot on (unbound queues: possibly to a pwq of another pool).
-void pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) CMWQ_NO_TSA;
+// The kernel's insert_work() (queue.cpp): the one way an item enters a list of `pwq`'s pool -
+// queueing (worklist or inactive list), a flush barrier, activation. Stores `data` as the item's
+// state word with `order`, then links the item at the tail of `head` (pass `pos->next` to link
+// right behind `pos`). With `activate` (`head` is the pool's worklist) the item becomes active:
+// the watchdog learns that the list starts, the tracepoint fires. Kicking a worker is the
+// caller's: queueing kicks at once, activation once per batch, barriers never.
+void insert_work(pool_workqueue* pwq, work* w, long data, list_node* head, std::memory_order order, bool activate)
+    CMWQ_REQUIRES(pwq->pool->lock);
+// Moves an inactive item (and its LINKED barriers) to the pool's worklist.
+void pwq_activate_work(pool_workqueue* pwq, work* w) CMWQ_REQUIRES(pwq->pool->lock);
+bool pwq_activate_first_inactive(pool_workqueue* pwq) CMWQ_REQUIRES(pwq->pool->lock);
+bool pwq_tryinc_nr_active(pool_workqueue* pwq) CMWQ_REQUIRES(pwq->pool->lock);
+// Called at completion or steal with the pwq's pool lock held: retires the item's colour and, if
+// it was active, frees its slot. Returns true when an unbound queue's freed slot must be handed
+// to another pwq, which may need another pool's lock: the caller then calls
+// pwq_finish_hand_off(pwq->wq) once it has dropped its pool lock (pool locks never nest). The
+// hand-off is already counted in wq.nr_handoffs, so destroy waits for it.
+[[nodiscard]] bool pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active)
+    CMWQ_REQUIRES(pwq->pool->lock);
+// The hand-off pwq_dec_nr_in_flight() asked for; called holding no pool lock.
+void pwq_finish_hand_off(workqueue* wq) noexcept;
 void activate_pending_unbound(workqueue* wq) noexcept;
 void send_mayday(pool_workqueue* pwq) noexcept;
 

@@ -72,7 +72,17 @@ int select_cpu(int req_cpu) {
 
 }  // namespace
 
-bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept CMWQ_NO_TSA {
+void insert_work(pool_workqueue* pwq, work* w, long data, list_node* head, std::memory_order order, bool activate) {
+  worker_pool* pool = pwq->pool;
+  if (activate) {
+    if (list_empty(&pool->worklist)) watchdog_worklist_starts(pool);
+    tp_activate_work(w);
+  }
+  work_data_ref(w).store(data, order);
+  list_add_tail(&w->entry, head);
+}
+
+bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept {
   wq_ref ref(h);
   if (!ref) {
     warn_queue_on_dead_handle(h, w);
@@ -87,22 +97,26 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept CMWQ_NO_TSA {
   }
   pool_workqueue* pwq = wq->pwq_for_cpu(select_cpu(req_cpu));
 
-  // R5: still running in its last pool for this queue? Then it goes there.
+  // R5: still running in its last pool for this queue? Then it goes there. `pool` always names
+  // the pool whose lock is held, so the analysis follows the lock through the redirect.
   worker_pool* last = pool_by_id(work_data::offq_pool(work_data_ref(w).load(std::memory_order_relaxed)));
   worker_pool* pool = pwq->pool;
   if (last && last != pool) {
-    last->lock.lock();
-    worker* busy = last->find_worker_executing_work(w);
+    pool = last;
+    pool->lock.lock();
+    worker* busy = pool->find_worker_executing_work(w);
     if (busy && busy->current_pwq->wq == wq) {
       pwq = busy->current_pwq;
-      pool = last;
     } else {
-      last->lock.unlock();
+      pool->lock.unlock();
+      pool = pwq->pool;
       pool->lock.lock();
     }
   } else {
     pool->lock.lock();
   }
+  // Every path above leaves pwq->pool == pool: say so to the analysis (checked in debug builds).
+  pwq->pool->lock.assert_held();
 
   // Re-check under the pool lock: a queuer that passed the check above before drain or destroy
   // set its flag could otherwise insert after drain_wq() last looked at this pool (its busy
@@ -116,21 +130,16 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept CMWQ_NO_TSA {
   const int color = pwq->work_color;
   tp_queue_work(req_cpu, pwq, w);
   pwq->nr_in_flight[static_cast<std::size_t>(color)].fetch_add(1, std::memory_order_relaxed);
-  long d = reinterpret_cast<long>(pwq) | work_data::pending | work_data::pwq |
-           (static_cast<long>(color) << work_data::color_shift);
+  const long d = reinterpret_cast<long>(pwq) | work_data::pending | work_data::pwq |
+                 (static_cast<long>(color) << work_data::color_shift);
+  // Release (free on x86): pairs with the acquire load in start_flush_work() and the other
+  // readers that dereference the pwq they find here, which may be the first they hear of it
+  // (a system queue created lazily by this thread).
   if (list_empty(&pwq->inactive_works) && pwq_tryinc_nr_active(pwq)) {
-    if (list_empty(&pool->worklist)) watchdog_worklist_starts(pool);
-    tp_activate_work(w);
-    // Release (free on x86): pairs with the acquire load in start_flush_work() and the other
-    // readers that dereference the pwq they find here, which may be the first they hear of it
-    // (a system queue created lazily by this thread).
-    work_data_ref(w).store(d, std::memory_order_release);
-    list_add_tail(&w->entry, &pool->worklist);
+    insert_work(pwq, w, d, &pool->worklist, std::memory_order_release, true);
     pool->kick();
   } else {
-    d |= work_data::inactive;
-    work_data_ref(w).store(d, std::memory_order_release);  // as above
-    list_add_tail(&w->entry, &pwq->inactive_works);
+    insert_work(pwq, w, d | work_data::inactive, &pwq->inactive_works, std::memory_order_release, false);
   }
   pool->lock.unlock();
   return true;

@@ -109,7 +109,7 @@ worker_pool* work_pool(long d) {
   return pool_by_id(work_data::offq_pool(d));
 }
 
-grab try_grab_pending(work* w, bool is_dwork) CMWQ_NO_TSA {
+grab try_grab_pending(work* w, bool is_dwork) {
   if (is_dwork) {
     auto* dw = reinterpret_cast<delayed_work*>(w);
     if (timer_del(&dw->t)) return grab::stolen;  // the timer owned PENDING; now we do
@@ -123,21 +123,26 @@ grab try_grab_pending(work* w, bool is_dwork) CMWQ_NO_TSA {
   if (!(d & work_data::pwq)) return grab::retry;  // being armed or queued right now
 
   worker_pool* pool = work_data_pwq(d)->pool;
-  lock_guard g(pool->lock);
-  d = ref.load(std::memory_order_relaxed);
-  if (!(d & work_data::pwq) || work_data_pwq(d)->pool != pool) return grab::retry;
-  pool_workqueue* pwq = work_data_pwq(d);
-  list_del_init(&w->entry);
-  // Keep PENDING (ours now); remember the pool for non-reentrancy.
-  ref.store(work_data::offq(pool->id, 0) | work_data::pending, std::memory_order_relaxed);
-  pwq_dec_nr_in_flight(pwq, work_data::color(d), !(d & work_data::inactive));
+  workqueue* hand_off = nullptr;
+  {
+    lock_guard g(pool->lock);
+    d = ref.load(std::memory_order_relaxed);
+    if (!(d & work_data::pwq) || work_data_pwq(d)->pool != pool) return grab::retry;
+    pool_workqueue* pwq = work_data_pwq(d);
+    pwq->pool->lock.assert_held();  // the same lock: checked just above
+    list_del_init(&w->entry);
+    // Keep PENDING (ours now); remember the pool for non-reentrancy.
+    ref.store(work_data::offq(pool->id, 0) | work_data::pending, std::memory_order_relaxed);
+    if (pwq_dec_nr_in_flight(pwq, work_data::color(d), !(d & work_data::inactive))) hand_off = pwq->wq;
+  }
+  if (hand_off) pwq_finish_hand_off(hand_off);
   return grab::stolen;
 }
 
 }  // namespace
 
 // Takes PENDING from any state. Returns true if the item was pending (and is now stolen).
-bool work_grab_pending(work* w, bool is_dwork) CMWQ_NO_TSA {
+bool work_grab_pending(work* w, bool is_dwork) {
   for (;;) {
     const grab r = try_grab_pending(w, is_dwork);
     if (r != grab::retry) return r == grab::stolen;
@@ -197,7 +202,7 @@ namespace {
 // there is none (the item is idle), or if only a timer is armed (R18). With `running_only`, a
 // pending instance is ignored (cancel paths have stolen it already) and, as in the kernel, the
 // flush dependency is not checked (semantics.md 7.3).
-bool start_flush_work(work* w, wq_barrier* barr, bool running_only, workqueue** target) CMWQ_NO_TSA {
+bool start_flush_work(work* w, wq_barrier* barr, bool running_only, workqueue** target) {
   const long d0 = work_data_ref(w).load(std::memory_order_acquire);
   worker_pool* pool = work_pool(d0);
   if (!pool) return false;
@@ -207,28 +212,31 @@ bool start_flush_work(work* w, wq_barrier* barr, bool running_only, workqueue** 
   barr->w.func = barrier_fn;
   if (!running_only && (d & work_data::pwq) && work_data_pwq(d)->pool == pool) {
     // Pending here: the barrier follows it in the same list and moves with it (LINKED).
+    pool_workqueue* pwq = work_data_pwq(d);
+    pwq->pool->lock.assert_held();  // the same lock: checked just above
     const long linked = d & work_data::linked;
-    work_data_ref(&barr->w).store((d & ~(work_data::flag_mask)) | work_data::pwq | work_data::pending | linked,
-                                  std::memory_order_relaxed);
+    insert_work(pwq, &barr->w, (d & ~(work_data::flag_mask)) | work_data::pwq | work_data::pending | linked,
+                w->entry.next, std::memory_order_relaxed, false);
     work_data_ref(w).store(d | work_data::linked, std::memory_order_relaxed);
-    list_add(&barr->w.entry, &w->entry);
-    *target = work_data_pwq(d)->wq;
-    check_flush_dependency(work_data_pwq(d)->wq, w->func);
+    *target = pwq->wq;
+    check_flush_dependency(pwq->wq, w->func);
     return true;
   }
   worker* busy = pool->find_worker_executing_work(w);
   if (!busy) return false;
-  *target = busy->current_pwq->wq;
-  if (!running_only) check_flush_dependency(busy->current_pwq->wq, w->func);
-  work_data_ref(&barr->w).store(work_data::pending, std::memory_order_relaxed);
-  list_add(&barr->w.entry, &busy->scheduled);  // runs right after the current run
+  pool_workqueue* pwq = busy->current_pwq;
+  *target = pwq->wq;
+  if (!running_only) check_flush_dependency(pwq->wq, w->func);
+  pwq->pool->lock.assert_held();  // a worker of this pool executes an item of this pwq
+  // Runs right after the current run.
+  insert_work(pwq, &barr->w, work_data::pending, busy->scheduled.next, std::memory_order_relaxed, false);
   return true;
 }
 
 // Lockdep (semantics.md 7.2): waiting for an item "takes" its map; flush_work() (not cancel) on an
 // ordered, max_active 1 or rescuer queue also takes the queue's map, since the item may wait
 // behind any other item of it. The barrier keeps the queue alive until we return.
-void lockdep_flush_work(work* w, workqueue* wq, bool from_cancel, std::uintptr_t ip) CMWQ_NO_TSA {
+void lockdep_flush_work(work* w, workqueue* wq, bool from_cancel, std::uintptr_t ip) {
   if (!lockdep::active()) return;
   lockdep::touch_map(w, work_lockdep_map(w), ip);
   if (from_cancel) return;
@@ -345,7 +353,7 @@ bool disable_delayed_work_sync(delayed_work* dw) noexcept {
   return valid_item(dw, __func__) && cancel_or_disable_sync(&dw->w, true, true, "disable_delayed_work_sync");
 }
 
-unsigned work_busy(work* w) noexcept CMWQ_NO_TSA {
+unsigned work_busy(work* w) noexcept {
   if (!valid_item(w, __func__)) return 0;
   const long d = work_data_ref(w).load(std::memory_order_acquire);
   unsigned ret = (d & work_data::pending) ? busy_pending : 0;

@@ -13,8 +13,9 @@ namespace cmwq::core {
 // Return: true if @w was pending.
 bool work_grab_pending(work* w, bool is_dwork);
 // move_linked_works - moves @w and the chain of LINKED items behind it (flush barriers) to the
-// tail of @head. Context: the pool lock of both lists held.
-void move_linked_works(work* w, list_node* head) CMWQ_NO_TSA;
+// tail of @head. Context: the pool lock of both lists held (the lists are not annotated: the
+// callers' REQUIRES say it).
+void move_linked_works(work* w, list_node* head);
 // work_executing_on_self(): engine.hpp.
 
 }  // namespace cmwq::core

@@ -113,8 +113,7 @@ void report_leaked_lock(worker* self, work_fn fn, int before, int after, int pc_
   (void)pc_before;
 }
 
-void process_one_work(worker* self, work* w) CMWQ_NO_TSA {
-  worker_pool* pool = self->pool;
+void process_one_work(worker_pool* pool, worker* self, work* w) CMWQ_REQUIRES(pool->lock) {
   list_del_init(&w->entry);
   if (is_barrier(w)) {
     wq_barrier_signal(w);  // the waiter may free `w` from here on
@@ -145,13 +144,15 @@ void process_one_work(worker* self, work* w) CMWQ_NO_TSA {
   // produces a new run.
   work_data_ref(w).exchange(work_data::offq(pool->id, 0), std::memory_order_seq_cst);
   pwq->stat_inc(pwq_stat_started);
+  bool start_sampler = false;
   if (!pool->unbound()) {
     pool->nr_busy_items++;
     self->cpu_baseline_stale = true;  // the sampler reads the thread CPU clock at its next tick
     sched_events_skip(self);          // it runs now: older switch records say nothing
-    sampler_note_busy();
+    start_sampler = sampler_note_busy();
   }
   pool->lock.unlock();
+  if (start_sampler) sampler_start();  // creates a thread: never under a pool lock
 
   const work_fn fn = self->current_func;
   const int locks_before = held_locks();
@@ -184,13 +185,17 @@ void process_one_work(worker* self, work* w) CMWQ_NO_TSA {
   self->current_work = nullptr;
   self->current_func = nullptr;
   self->current_pwq = nullptr;
-  pwq_dec_nr_in_flight(pwq, color, true);
+  pwq->pool->lock.assert_held();  // the item's pwq is in this pool (a rescuer visits it)
+  if (pwq_dec_nr_in_flight(pwq, color, true)) {
+    pool->lock.unlock();
+    pwq_finish_hand_off(wq);
+    pool->lock.lock();
+  }
 }
 
 }  // namespace
 
-bool assign_work(work* w, worker* self) {
-  worker_pool* pool = self->pool;
+bool assign_work(worker_pool* pool, work* w, worker* self) {
   // R5: an item still running in this pool goes to the worker running it, behind the current run.
   if (!is_barrier(w)) {
     if (worker* busy = pool->find_worker_executing_work(w)) {
@@ -202,19 +207,18 @@ bool assign_work(work* w, worker* self) {
   return true;
 }
 
-void process_scheduled_works(worker* self) {
-  worker_pool* pool = self->pool;
+void process_scheduled_works(worker_pool* pool, worker* self) {
   bool first = true;
   while (!list_empty(&self->scheduled)) {
     if (first) {
       pool->last_progress_ts = coarse_jiffies();
       first = false;
     }
-    process_one_work(self, container_of<work>(self->scheduled.next, offsetof(work, entry)));
+    process_one_work(pool, self, container_of<work>(self->scheduled.next, offsetof(work, entry)));
   }
 }
 
-void worker_main(worker* self) CMWQ_NO_TSA {
+void worker_main(worker* self) {
   t_worker = self;
   worker_pool* pool = self->pool;
   for (;;) {
@@ -235,7 +239,7 @@ void worker_main(worker* self) CMWQ_NO_TSA {
       pool->update_worker(self, [&] { self->flags &= ~(worker_flag::prep | worker_flag::rebound); });
       do {
         work* w = container_of<work>(pool->worklist.next, offsetof(work, entry));
-        if (assign_work(w, self)) process_scheduled_works(self);
+        if (assign_work(pool, w, self)) process_scheduled_works(pool, self);
       } while (pool->keep_working());
       pool->update_worker(self, [&] { self->flags |= worker_flag::prep; });
     }
@@ -246,7 +250,7 @@ void worker_main(worker* self) CMWQ_NO_TSA {
 
 // Section 5.12. The rescuer serves the pwqs on its queue's mayday list: in each pool it runs the
 // items of that pwq from the worklist itself, then kicks the pool and moves on.
-void rescuer_main(worker* self) CMWQ_NO_TSA {
+void rescuer_main(worker* self) {
   t_worker = self;
   workqueue* wq = self->rescue_wq;
   for (;;) {
@@ -274,7 +278,7 @@ void rescuer_main(worker* self) CMWQ_NO_TSA {
         }
         if (!found) break;
         pwq->stat_inc(pwq_stat_rescued);
-        if (assign_work(found, self)) process_scheduled_works(self);
+        if (assign_work(pool, found, self)) process_scheduled_works(pool, self);
       }
       pool->kick();
       pool->lock.unlock();

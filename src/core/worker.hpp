@@ -113,8 +113,6 @@ std::uint64_t worker_cpu_time_ns(const worker* w) noexcept;
 // The body of every worker thread and of rescuers.
 void worker_main(worker* self);
 void rescuer_main(worker* self);
-// Item execution, with the pool lock held on entry and exit.
-void process_scheduled_works(worker* self) CMWQ_NO_TSA;
-bool assign_work(work* w, worker* self) CMWQ_NO_TSA;
+// process_scheduled_works(), assign_work(): worker_pool.hpp (their contract names the pool lock).
 
 }  // namespace cmwq::core

@@ -116,4 +116,10 @@ void bh_worker_main(worker* self);  // bh.cpp: the softirq thread of a BH pool
 // Returns false at once for an item of a thread pool: the caller sleeps on a barrier instead.
 bool bh_wait_for_running(work* w) noexcept;
 
+// Item execution (worker.cpp, declared here rather than in worker.hpp because the contract names
+// the pool's lock), with the pool lock held on entry and exit (it is dropped around each item's
+// function). `pool` is self->pool, passed so that the analysis sees which lock.
+void process_scheduled_works(worker_pool* pool, worker* self) CMWQ_REQUIRES(pool->lock);
+bool assign_work(worker_pool* pool, work* w, worker* self) CMWQ_REQUIRES(pool->lock);
+
 }  // namespace cmwq::core

@@ -36,7 +36,7 @@ constexpr std::uint32_t max_slots = 1u << 16;
 constexpr int rescuer_nice = -20;
 
 struct wq_registry {
-  mutex lock;                                                   // R: slots, list, freezing
+  mutex lock CMWQ_ACQUIRED_BEFORE(workqueue::mutex);            // R: slots, list, freezing
   std::atomic<workqueue*> table[max_slots] = {};                // X: release on publish
   std::vector<std::uint32_t> free_slots CMWQ_GUARDED_BY(lock);  // R
   std::uint32_t next_slot CMWQ_GUARDED_BY(lock) = sys_nr_plus_one;  // R
@@ -212,7 +212,7 @@ void free_pwqs(workqueue* wq) {
 }
 
 // Applies max_active (0 while the queue is frozen) to every pwq and activates what now fits.
-void apply_limits(workqueue* wq, bool frozen) CMWQ_NO_TSA {
+void apply_limits(workqueue* wq, bool frozen) CMWQ_REQUIRES(wq->mutex) {
   const int limit = frozen ? 0 : wq->saved_max_active;
   if (wq->is_unbound()) {
     {

@@ -71,7 +71,7 @@ class pwq_set {
 };
 
 struct workqueue {
-  core::mutex mutex;                             // WQ: pwqs, limits, drainers
+  core::mutex mutex CMWQ_ACQUIRED_BEFORE(worker_pool::lock);  // WQ: pwqs, limits, drainers
   char name[wq_name_len] = {};                   // I
   std::atomic<unsigned> flags{0};                // WR: DRAINING/DESTROYING change under WQ
   std::atomic<bool> warned_cannot_queue{false};  // X: the "cannot queue" warning was given
@@ -99,24 +99,24 @@ struct workqueue {
   wq_attrs unbound_attrs CMWQ_GUARDED_BY(mutex); // WQ: unbound queues, as requested
 
   // Unbound queues: one system-wide active limit shared by all pwqs (one node, R12).
-  core::mutex node_lock;                          // N: nests inside pool locks
+  core::mutex node_lock CMWQ_ACQUIRED_AFTER(mutex, worker_pool::lock);  // N: nests inside pool locks
   int node_nr_active CMWQ_GUARDED_BY(node_lock) = 0;  // N
   int node_max_active CMWQ_GUARDED_BY(node_lock) = 0; // N (0 while frozen)
   list_node pending_pwqs CMWQ_GUARDED_BY(node_lock);  // N: pwqs waiting for a slot, round robin
 
   // Flush colours (R19, R20).
-  core::mutex flush_mutex;                       // FL
+  core::mutex flush_mutex CMWQ_ACQUIRED_AFTER(mutex) CMWQ_ACQUIRED_BEFORE(worker_pool::lock);  // FL
   std::condition_variable_any flush_cv;          // FL: colour freed or a counter reached zero
   int work_color CMWQ_GUARDED_BY(flush_mutex) = 0;   // FL: colour of items queued now
   int flush_color CMWQ_GUARDED_BY(flush_mutex) = 0;  // FL: oldest colour not yet retired
   std::atomic<int> nr_flushers{0};               // X: seq_cst; pairs with pwq_dec_nr_in_flight()
-  core::mutex flush_wait_lock;                   // FW: innermost; only to sleep and wake flushers
+  core::mutex flush_wait_lock CMWQ_ACQUIRED_AFTER(worker_pool::lock, node_lock);  // FW: innermost
   std::condition_variable_any flush_wait_cv;     // FW
 
   // Rescuer (WQ_MEM_RECLAIM).
   worker* rescuer = nullptr;                     // I
   event* rescuer_exited = nullptr;               // I: signalled by the rescuer as it exits
-  core::mutex mayday_lock;                       // M
+  core::mutex mayday_lock CMWQ_ACQUIRED_AFTER(mutex, worker_pool::lock);  // M
   list_node maydays CMWQ_GUARDED_BY(mayday_lock);    // M: pwqs asking for help
 
   // Lockdep (semantics.md 7.1, wq_lockdep.cpp): the (wq_completion) pseudo-lock, held while any
