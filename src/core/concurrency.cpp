@@ -262,7 +262,8 @@ void sampler_main() {
     // The loop's signature is a useless wake-up right after listening again; a lone preemption
     // record long after it is not the loop and leaves no gap.
     const bool looping = now - listening_since < loop_gap_us;
-    if (r.blocked || !armed || on_cpu < 0 || !CPU_ISSET(on_cpu, &r.watched) || (woken && !looping))
+    if (r.blocked || !armed || on_cpu < 0 || !CPU_ISSET(on_cpu, &r.watched) || (woken && !looping) ||
+        cm_observer_active() != cm_observer::perf)  // no records to back off from
       quiet_us = 0;
     else if (woken)
       quiet_us = quiet_us ? std::min(2 * quiet_us, max_quiet_us) : min_quiet_us;
