@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <thread>
+#include <memory>
 #include <vector>
 #include "core/context.hpp"
 using clk = std::chrono::steady_clock;
@@ -28,6 +29,17 @@ static double thread_cpu_ms(pid_t tid) {
 }
 static pid_t find_thread(const char* name) {
   DIR* d = opendir("/proc/self/task"); pid_t found = 0; while (auto* e = readdir(d)) { if (e->d_name[0] == '.') continue; char p[64], c[32] = {}; snprintf(p, sizeof p, "/proc/self/task/%s/comm", e->d_name); FILE* f = fopen(p, "r"); if (f) { if (fgets(c, sizeof c, f) && !strncmp(c, name, strlen(name))) found = atoi(e->d_name); fclose(f); } } closedir(d); return found;
+}
+// Voluntary plus involuntary context switches of thread `tid` (/proc status).
+static long ctx_switches(pid_t tid) {
+  char p[64]; snprintf(p, sizeof p, "/proc/self/task/%d/status", tid); FILE* f = fopen(p, "r"); if (!f) return -1;
+  char line[256];
+  long total = 0, v;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 || sscanf(line, "nonvoluntary_ctxt_switches: %ld", &v) == 1)
+      total += v;
+  fclose(f);
+  return total;
 }
 static void burn_ms(double ms) { timespec a, b; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a); do clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b); while ((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6 < ms); }
 static double median(std::vector<double> v) { std::sort(v.begin(), v.end()); return v[v.size() / 2]; }
@@ -78,7 +90,19 @@ int main() {
     wq->enqueue_on(0, a); wq->enqueue_on(0, b); b.flush(); a.flush();
     lat.push_back(second - slept);
   }
-  printf("unannotated sleep -> next item start: p50 %.1f us, p99 %.1f us (201 runs)\n", pct(lat, 0.5), pct(lat, 0.99));
+  printf("unannotated sleep -> next item start: p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us (201 runs)\n", pct(lat, 0.5),
+         pct(lat, 0.9), pct(lat, 0.99), pct(lat, 1.0));
+  // 4b. kernel-style items: 16 items on one CPU's queue, each sleeping 1 ms in usleep()
+  lat.clear();
+  for (int r = 0; r < 21; r++) {
+    std::vector<std::unique_ptr<cmwq::work>> ks;
+    for (int i = 0; i < 16; i++) ks.push_back(std::make_unique<cmwq::work>([] { usleep(1000); }));
+    const double a = now_us();
+    for (auto& k : ks) wq->enqueue_on(0, *k);
+    for (auto& k : ks) k->flush();
+    lat.push_back((now_us() - a) / 1000);
+  }
+  printf("16 items sleeping 1 ms in usleep on one CPU: makespan %.2f ms median of 21 (serial: 16 ms)\n", median(lat));
   // 5. CPU hog noticed after (threshold 10 ms)
   cmwq_set_cpu_intensive_thresh_us(10000); lat.clear();
   for (int r = 0; r < 11; r++) {
@@ -99,4 +123,37 @@ int main() {
     lat.push_back((second - start) / 1000);
   }
   printf("annotated block: next item started after %.3f ms (median of 21)\n", median(lat));
+  // 7. item 5 of issue 10 (the idle spare): what replacing a blocked worker costs when an idle
+  //    worker is woken (the kernel's rule keeps one) against creating a thread then, as a pool
+  //    without the spare would have to: call to first instruction of the replacement, alternating.
+  {
+    std::vector<double> wake, create;
+    std::atomic<int> go{0};
+    std::atomic<double> woke_at{0};
+    std::thread parked([&] {
+      for (int i = 1; i <= 201; i++) {
+        while (go.load() < i) go.wait(i - 1);
+        woke_at = now_us();
+        woke_at.notify_all();
+      }
+    });
+    for (int i = 1; i <= 201; i++) {
+      std::this_thread::sleep_for(1ms);  // the idle thread is asleep in its futex
+      woke_at = 0; double a = now_us(); go.store(i); go.notify_one();
+      while (woke_at.load() == 0) woke_at.wait(0);
+      wake.push_back(woke_at - a);
+      std::atomic<double> ran{0}; a = now_us();
+      std::thread t([&] { ran = now_us(); }); t.join();
+      create.push_back(ran - a);
+    }
+    parked.join();
+    printf("replacement worker runs after: woken idle thread p50 %.1f us p99 %.1f us; new thread p50 %.1f us p99 %.1f us\n",
+           pct(wake, 0.5), pct(wake, 0.99), pct(create, 0.5), pct(create, 0.99));
+  }
+  // 8. an idle process wakes nothing: the manager's context switches over 1 s, after its linger
+  std::this_thread::sleep_for(300ms);
+  pid_t cm = find_thread("cmwq-cm");
+  const long s0 = ctx_switches(cm);
+  std::this_thread::sleep_for(1s);
+  printf("idle process: manager thread woke %ld times in 1 s\n", ctx_switches(cm) - s0);
 }

@@ -37,6 +37,7 @@
 #include "fault.hpp"
 #include "warn.hpp"
 #include "worker.hpp"
+#include "worker_pool.hpp"
 
 namespace cmwq::core {
 namespace {
@@ -95,9 +96,10 @@ struct watch_sets {
   int armed = -1, idle = -1, poke = -1;  // I after creation
 };
 
-// X: relaxed; set while the manager waits not armed. A poke that races with the manager
-// starting such a wait is lost and costs one tick (1 ms) of delay at worst, never a lost item.
-std::atomic<bool> g_idle_waiting{false};
+// X: a poke is outstanding (written, and the manager's wait has not returned since). The manager
+// drains the eventfd, clears this, then takes every pool lock in its pass: a kick that found it
+// set queued its work before that pass looks at its pool (the pool lock orders the two).
+std::atomic<bool> g_poke_outstanding{false};
 
 watch_sets& watch() {
   static watch_sets* w = [] {
@@ -176,6 +178,11 @@ void sched_events_detach(worker* self) noexcept {
 // The kernel publishes data_head after the records (its smp_wmb()); the acquire load pairs with
 // it. Our release store of data_tail pairs with the kernel's read of it before it overwrites.
 void sched_events_skip(worker* wk) noexcept {
+  wk->pool->lock.assert_held();
+  // A pool the manager watches already (so kick() does not poke) and a worker whose event is
+  // off: the manager must enable it now, or this worker's block is seen only at the next tick.
+  if (wk->pool->cm_watched && !wk->sched_enabled && cm_observer_active() == cm_observer::perf)
+    sched_watch_poke();
   if (!wk->ring.base) return;
   auto* pg = static_cast<perf_event_mmap_page*>(wk->ring.base);
   __atomic_store_n(&pg->data_tail, __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
@@ -212,22 +219,23 @@ bool sched_events_enable(worker* wk, bool on) noexcept {
 
 bool sched_watch_wait(bool armed, int timeout_ms) noexcept {
   watch_sets& w = watch();
-  if (!armed) g_idle_waiting.store(true, std::memory_order_relaxed);
   epoll_event evs[16];
   const int n = epoll_wait(armed ? w.armed : w.idle, evs, 16, timeout_ms);
-  if (!armed) g_idle_waiting.store(false, std::memory_order_relaxed);
   bool poked = false;
   for (int i = 0; i < n; i++) poked |= evs[i].data.fd == w.poke;
   if (poked) {
+    // Drain first, then clear: a poke written after the read finds the flag still set and
+    // relies on this pass, whose pool locks come after the store; one after the store writes.
     std::uint64_t v;
     (void)!read(w.poke, &v, sizeof v);
+    g_poke_outstanding.store(false, std::memory_order_seq_cst);
   }
   return n > 0;
 }
 
 void sched_watch_poke() noexcept {
-  if (!g_idle_waiting.load(std::memory_order_relaxed)) return;
-  g_idle_waiting.store(false, std::memory_order_relaxed);  // one poke per wait is enough
+  if (g_poke_outstanding.load(std::memory_order_relaxed)) return;
+  if (g_poke_outstanding.exchange(true, std::memory_order_seq_cst)) return;
   const std::uint64_t one = 1;
   (void)!write(watch().poke, &one, sizeof one);
 }

@@ -8,7 +8,8 @@
 //   sched_ring                  one worker's perf software event and its mapped ring buffer.
 //   sched_events_open()/detach()  open a worker's event (the manager, on first need) / close it
 //                               (the worker itself, as it exits).
-//   sched_events_skip()         forget a worker's records (it runs now: at item start).
+//   sched_events_skip()         forget a worker's records (it runs now: at item start), and
+//                               ask the manager to turn its event on if its pool is watched.
 //   sched_events_state()        the worker's state after its new records: blocked, running or
 //                               unknown (no switch record since the last look).
 //   sched_watch_*               how the manager thread (concurrency.cpp) sleeps: the records of
@@ -50,8 +51,9 @@ sched_state sched_events_state(worker* wk) noexcept;
 // `armed`, else only for the timeout or sched_watch_poke(). Returns true if records or a poke
 // woke it.
 bool sched_watch_wait(bool armed, int timeout_ms) noexcept;
-// Wakes the manager from a not-armed wait (a pool now has work pending behind a running worker).
-// Called with a pool lock held; one relaxed load unless the manager is in a not-armed wait.
+// Wakes the manager (a pool it does not watch has work pending behind a running worker). Never
+// lost: one poke stays outstanding until the manager's next wait returns, and that wait's pass
+// sees the pool. Called with a pool lock held; one relaxed load while a poke is outstanding.
 void sched_watch_poke() noexcept;
 
 }  // namespace cmwq::core

@@ -138,9 +138,10 @@ bool worker_pool::kick() {
 bool worker_pool::kick_deferred(const void** wake) {
   lock.assert_held();
   if (!need_more_worker()) {
-    // Work waits behind a running worker: the manager listens to scheduler events from now on,
-    // so that worker blocking hands the CPU on at once (sched_events.cpp).
-    if (nr_running > 0 && !list_empty(&worklist)) sched_watch_poke();
+    // Work waits behind a running worker: unless the manager already listens to this pool's
+    // scheduler events, wake it so that it does, and that worker blocking hands the CPU on at
+    // once (sched_events.cpp). Only a field of this pool is read while it listens.
+    if (!cm_watched && nr_running > 0 && !list_empty(&worklist)) sched_watch_poke();
     return false;
   }
   if (list_empty(&idle_list)) return false;

@@ -50,6 +50,7 @@ struct worker_pool {
   int nr_idle CMWQ_GUARDED_BY(lock) = 0;        // L
   int nr_running CMWQ_GUARDED_BY(lock) = 0;     // L: runnable workers that count (section 5.2)
   int nr_busy_items CMWQ_GUARDED_BY(lock) = 0;  // L: workers executing an item (sampler)
+  bool cm_watched CMWQ_GUARDED_BY(lock) = false;  // L: the manager listens to this pool's busy workers
   worker* manager CMWQ_GUARDED_BY(lock) = nullptr;  // L: the worker creating workers, if any
   unsigned long last_progress_ts CMWQ_GUARDED_BY(lock) = 0;  // L: coarse jiffies (watchdog)
   bool watchdog_reported CMWQ_GUARDED_BY(lock) = false;      // L: a stall was reported ...
