@@ -54,23 +54,30 @@ static void manager_cpu(const cmwq::queue& wq, bool pending, const char* what) {
   busy.flush(); double c1 = thread_cpu_ms(cm); double w1 = now_us(); after.flush();
   printf("manager thread CPU while one bound worker is busy%s: %.2f%% of one core (%.0f ms over %.0f ms)\n", what, 100.0 * (c1 - c0) / ((w1 - w0) / 1000), c1 - c0, (w1 - w0) / 1000);
 }
-int main() {
-  cpu_set_t s; CPU_ZERO(&s); CPU_SET(0, &s); sched_setaffinity(0, sizeof s, &s);
-  // 1. hooks outside a worker
+// 1. hooks outside a worker
+static void hooks_outside_a_worker() {
   const int n = 10'000'000; double t0 = now_us(); for (int i = 0; i < n; i++) { cmwq::core::blocking_begin(); cmwq::core::blocking_end(); } double t1 = now_us();
   printf("hooks outside a worker: %.1f ns per begin+end pair\n", (t1 - t0) * 1000 / n);
-  // 2. hooks inside a worker (one pair per item, nothing else pending)
-  auto wq = cmwq::builder::percpu().build("cm-cost");
+}
+
+// 2. hooks inside a worker (one pair per item, nothing else pending)
+static void hooks_inside_a_worker(const cmwq::queue& wq) {
   std::atomic<double> per{0};
   cmwq::work w([&] { const int m = 1'000'000; double a = now_us(); for (int i = 0; i < m; i++) { cmwq::blocking_scope b; } per = (now_us() - a) * 1000 / m; });
-  wq->enqueue_on(0, w); w.flush();
+  wq.enqueue_on(0, w); w.flush();
   printf("hooks inside a bound worker: %.1f ns per begin+end pair\n", per.load());
-  // 3. manager cost while a bound worker is busy for 2 s, without blocking
+}
+
+// 3. manager cost while a bound worker is busy for 2 s, without blocking
+static void manager_cost(const cmwq::queue& wq) {
   printf("observer: %s\n", cmwq_cm_observe());
   cmwq_set_cpu_intensive_thresh_us(0);
-  manager_cpu(wq.ref(), false, "");
-  manager_cpu(wq.ref(), true, " with an item pending behind it");
-  // 3b. the cheapest exact thread CPU clock of another thread: clock_gettime vs /proc schedstat
+  manager_cpu(wq, false, "");
+  manager_cpu(wq, true, " with an item pending behind it");
+}
+
+// 3b. the cheapest exact thread CPU clock of another thread: clock_gettime vs /proc schedstat
+static void thread_cpu_clock_cost(const cmwq::queue& wq) {
   {
     cmwq::work probe([&] {
       clockid_t c; pthread_getcpuclockid(pthread_self(), &c); timespec ts; const int m = 200000;
@@ -79,51 +86,67 @@ int main() {
       a = now_us(); for (int i = 0; i < m; i++) (void)!pread(fd, b, sizeof b, 0); double ns_stat = (now_us() - a) * 1000 / m; close(fd);
       printf("thread CPU time read: clock_gettime(thread clock) %.0f ns, pread(schedstat) %.0f ns\n", ns_clock, ns_stat);
     });
-    wq->enqueue_on(0, probe); probe.flush();
+    wq.enqueue_on(0, probe); probe.flush();
   }
-  // 4. unannotated blocking: from the nanosleep() call to the start of the item queued behind it
+}
+
+// 4. unannotated blocking: from the nanosleep() call to the start of the item queued behind it
+static void unannotated_sleep_latency(const cmwq::queue& wq) {
   std::vector<double> lat;
   for (int r = 0; r < 201; r++) {
     std::atomic<double> slept{0}, second{0};
     cmwq::work a([&] { burn_ms(0.2); slept = now_us(); plain_sleep_us(5000); });
     cmwq::work b([&] { second = now_us(); });
-    wq->enqueue_on(0, a); wq->enqueue_on(0, b); b.flush(); a.flush();
+    wq.enqueue_on(0, a); wq.enqueue_on(0, b); b.flush(); a.flush();
     lat.push_back(second - slept);
   }
   printf("unannotated sleep -> next item start: p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us (201 runs)\n", pct(lat, 0.5),
          pct(lat, 0.9), pct(lat, 0.99), pct(lat, 1.0));
-  // 4b. kernel-style items: 16 items on one CPU's queue, each sleeping 1 ms in usleep()
-  lat.clear();
+}
+
+// 4b. kernel-style items: 16 items on one CPU's queue, each sleeping 1 ms in usleep()
+static void usleep_items_on_one_cpu(const cmwq::queue& wq) {
+  std::vector<double> lat;
   for (int r = 0; r < 21; r++) {
     std::vector<std::unique_ptr<cmwq::work>> ks;
     for (int i = 0; i < 16; i++) ks.push_back(std::make_unique<cmwq::work>([] { usleep(1000); }));
     const double a = now_us();
-    for (auto& k : ks) wq->enqueue_on(0, *k);
+    for (auto& k : ks) wq.enqueue_on(0, *k);
     for (auto& k : ks) k->flush();
     lat.push_back((now_us() - a) / 1000);
   }
   printf("16 items sleeping 1 ms in usleep on one CPU: makespan %.2f ms median of 21 (serial: 16 ms)\n", median(lat));
-  // 5. CPU hog noticed after (threshold 10 ms)
-  cmwq_set_cpu_intensive_thresh_us(10000); lat.clear();
+}
+
+// 5. CPU hog noticed after (threshold 10 ms)
+static void cpu_hog_latency(const cmwq::queue& wq) {
+  cmwq_set_cpu_intensive_thresh_us(10000);
+  std::vector<double> lat;
   for (int r = 0; r < 11; r++) {
     std::atomic<double> start{0}, second{0};
     cmwq::work a([&] { start = now_us(); burn_ms(40); });
     cmwq::work b([&] { second = now_us(); });
-    wq->enqueue_on(0, a); wq->enqueue_on(0, b); b.flush(); a.flush();
+    wq.enqueue_on(0, a); wq.enqueue_on(0, b); b.flush(); a.flush();
     lat.push_back((second - start) / 1000);
   }
   printf("CPU hog (10 ms threshold): next item started after %.2f ms (median of 11)\n", median(lat));
-  // 6. cooperative block: next item starts after
-  lat.clear();
+}
+
+// 6. cooperative block: next item starts after
+static void annotated_block_latency(const cmwq::queue& wq) {
+  std::vector<double> lat;
   for (int r = 0; r < 21; r++) {
     std::atomic<double> start{0}, second{0};
     cmwq::work a([&] { start = now_us(); cmwq::blocking_scope bs; std::this_thread::sleep_for(20ms); });
     cmwq::work b([&] { second = now_us(); });
-    wq->enqueue_on(0, a); wq->enqueue_on(0, b); b.flush(); a.flush();
+    wq.enqueue_on(0, a); wq.enqueue_on(0, b); b.flush(); a.flush();
     lat.push_back((second - start) / 1000);
   }
   printf("annotated block: next item started after %.3f ms (median of 21)\n", median(lat));
-  // 7. item 5 of issue 10 (the idle spare): what replacing a blocked worker costs when an idle
+}
+
+// 7. item 5 of issue 10 (the idle spare): what replacing a blocked worker costs when an idle
+static void replacement_worker_cost() {
   //    worker is woken (the kernel's rule keeps one) against creating a thread then, as a pool
   //    without the spare would have to: call to first instruction of the replacement, alternating.
   {
@@ -150,10 +173,28 @@ int main() {
     printf("replacement worker runs after: woken idle thread p50 %.1f us p99 %.1f us; new thread p50 %.1f us p99 %.1f us\n",
            pct(wake, 0.5), pct(wake, 0.99), pct(create, 0.5), pct(create, 0.99));
   }
-  // 8. an idle process wakes nothing: the manager's context switches over 1 s, after its linger
+}
+
+// 8. an idle process wakes nothing: the manager's context switches over 1 s, after its linger
+static void idle_process_wakeups() {
   std::this_thread::sleep_for(300ms);
   pid_t cm = find_thread("cmwq-cm");
   const long s0 = ctx_switches(cm);
   std::this_thread::sleep_for(1s);
   printf("idle process: manager thread woke %ld times in 1 s\n", ctx_switches(cm) - s0);
+}
+
+int main() {
+  cpu_set_t s; CPU_ZERO(&s); CPU_SET(0, &s); sched_setaffinity(0, sizeof s, &s);
+  hooks_outside_a_worker();
+  auto wq = cmwq::builder::percpu().build("cm-cost");
+  hooks_inside_a_worker(wq.ref());
+  manager_cost(wq.ref());
+  thread_cpu_clock_cost(wq.ref());
+  unannotated_sleep_latency(wq.ref());
+  usleep_items_on_one_cpu(wq.ref());
+  cpu_hog_latency(wq.ref());
+  annotated_block_latency(wq.ref());
+  replacement_worker_cost();
+  idle_process_wakeups();
 }

@@ -113,6 +113,29 @@ void report_leaked_lock(worker* self, work_fn fn, int before, int after, int pc_
   (void)pc_before;
 }
 
+// The call itself, no lock held: lockdep's maps around it, the tracepoints, and the check that the
+// function released every lock and preemption count it took.
+void call_work_fn(worker* self, workqueue* wq, work* w) {
+  const work_fn fn = self->current_func;
+  const int locks_before = held_locks();
+  const int pc_before = preempt_count();
+  {
+    // Lockdep (semantics.md 7.2): the queue's map, then a copy of the item's (the function may
+    // free the item), held around the call; "at:" names the work function.
+    const lockdep::map work_map = work_lockdep_map(w);
+    const auto at = reinterpret_cast<std::uintptr_t>(fn);
+    lockdep::scoped_map wq_held(&wq->lockdep_map, wq->lockdep_map, at);
+    lockdep::scoped_map work_held(&work_map, work_map, at);
+    tp_execute_start(w, fn);
+    fn(as_work_struct(w));
+    tp_execute_end(w, fn);  // `w` may be freed: its address only
+  }
+  const int locks_after = held_locks();
+  const int pc_after = preempt_count();
+  if (locks_after != locks_before || pc_after != pc_before)
+    report_leaked_lock(self, fn, locks_before, locks_after, pc_before, pc_after);
+}
+
 void process_one_work(worker_pool* pool, worker* self, work* w) CMWQ_REQUIRES(pool->lock) {
   list_del_init(&w->entry);
   if (is_barrier(w)) {
@@ -157,24 +180,7 @@ void process_one_work(worker_pool* pool, worker* self, work* w) CMWQ_REQUIRES(po
   if (wake) futex_wake(wake, 1);
   if (start_sampler) sampler_start();  // creates a thread: never under a pool lock
 
-  const work_fn fn = self->current_func;
-  const int locks_before = held_locks();
-  const int pc_before = preempt_count();
-  {
-    // Lockdep (semantics.md 7.2): the queue's map, then a copy of the item's (the function may
-    // free the item), held around the call; "at:" names the work function.
-    const lockdep::map work_map = work_lockdep_map(w);
-    const auto at = reinterpret_cast<std::uintptr_t>(fn);
-    lockdep::scoped_map wq_held(&wq->lockdep_map, wq->lockdep_map, at);
-    lockdep::scoped_map work_held(&work_map, work_map, at);
-    tp_execute_start(w, fn);
-    fn(as_work_struct(w));
-    tp_execute_end(w, fn);  // `w` may be freed: its address only
-  }
-  const int locks_after = held_locks();
-  const int pc_after = preempt_count();
-  if (locks_after != locks_before || pc_after != pc_before)
-    report_leaked_lock(self, fn, locks_before, locks_after, pc_before, pc_after);
+  call_work_fn(self, wq, w);
 
   pool->lock.lock();
   pwq->stat_inc(pwq_stat_completed);

@@ -281,6 +281,48 @@ int wait_loaded(const sigset_t& sigs, long run_ms, bool wait_generators, const s
 
 }  // namespace
 
+// The end of a run: what the module left behind (workqueues, memory, devres, interrupt handlers),
+// its WARNINGs and its own report lines; printed with --report or when the run failed. Returns
+// whether it failed: init failed, something leaked or something warned.
+static bool report_run(const cmwq_module_info* mod, const char* modname, const options& opt, bool init_failed,
+                       double secs, const std::vector<generator*>& gens, const worker_sampler& sampler) {
+  const std::size_t live_wqs = cmwq_live_workqueues();
+  const std::size_t kmalloc_bytes = cmwq_kmalloc_outstanding_bytes();
+  const std::size_t kmalloc_allocs = cmwq_kmalloc_outstanding_allocs();
+  const std::size_t devres = cmwq_devres_outstanding();
+  const std::size_t irq_actions = cmwq_irq_actions_installed();
+  const unsigned long warnings = cmwq_warn_count();
+  const bool leaked = live_wqs || kmalloc_bytes || kmalloc_allocs || devres || irq_actions;
+  const bool failed = init_failed || leaked || warnings;
+
+  if (opt.report || failed) {
+    std::printf("==== kmod report: %s (%s) ====\n", modname, mod->license ? mod->license : "no license");
+    std::printf("loaded for          %.3f s%s\n", secs, init_failed ? " (init failed)" : "");
+    for (generator* g : gens) {
+      cmwq_irq_stats st{};
+      cmwq_irq_get_stats(g->spec.line, &st);
+      std::printf("irq %-4u            raised %lu: delivered %lu, lost %lu (no handler), latched %lu (disabled); "
+                  "handled %llu, spurious %llu, thread runs %llu\n",
+                  g->spec.line, g->raised.load(), g->delivered.load(), g->lost.load(), g->latched.load(),
+                  st.handled, st.unhandled, st.threaded);
+    }
+    for (std::size_t i = 0, n = cmwq_module_report_count(); i < n; ++i) {
+      const char* name;
+      long value;
+      if (cmwq_module_report_get(i, &name, &value) == 0) std::printf("%-19s %ld\n", name, value);
+    }
+    std::printf("kworkers            %zu seen, at most %d alive and %d running at once (sampled)\n",
+                sampler.seen.size(), sampler.max_alive, sampler.max_running);
+    std::printf("warnings            %lu\n", warnings);
+    std::printf("leaks               workqueues %zu, kmalloc %zu bytes in %zu blocks, devres %zu, irq handlers %zu\n",
+                live_wqs, kmalloc_bytes, kmalloc_allocs, devres, irq_actions);
+    std::printf("result              %s\n", failed ? (init_failed ? "FAIL (init)" : leaked ? "FAIL (leak)" : "FAIL (WARNING)")
+                                                   : "ok");
+    std::fflush(stdout);
+  }
+  return failed;
+}
+
 int main(int argc, char** argv) {
   const cmwq_module_info* mod = cmwq_module_get();
   const char* modname = mod->name ? mod->name : "module";
@@ -335,42 +377,8 @@ int main(int argc, char** argv) {
   const auto t1 = clock_type::now();
   sampler.finish();
 
-  // --- the report --------------------------------------------------------------------------------
-  const std::size_t live_wqs = cmwq_live_workqueues();
-  const std::size_t kmalloc_bytes = cmwq_kmalloc_outstanding_bytes();
-  const std::size_t kmalloc_allocs = cmwq_kmalloc_outstanding_allocs();
-  const std::size_t devres = cmwq_devres_outstanding();
-  const std::size_t irq_actions = cmwq_irq_actions_installed();
-  const unsigned long warnings = cmwq_warn_count();
-  const bool leaked = live_wqs || kmalloc_bytes || kmalloc_allocs || devres || irq_actions;
-  const bool failed = init_failed || leaked || warnings;
-
-  if (opt.report || failed) {
-    double secs = std::chrono::duration<double>(t1 - t0).count();
-    std::printf("==== kmod report: %s (%s) ====\n", modname, mod->license ? mod->license : "no license");
-    std::printf("loaded for          %.3f s%s\n", secs, init_failed ? " (init failed)" : "");
-    for (generator* g : gens) {
-      cmwq_irq_stats st{};
-      cmwq_irq_get_stats(g->spec.line, &st);
-      std::printf("irq %-4u            raised %lu: delivered %lu, lost %lu (no handler), latched %lu (disabled); "
-                  "handled %llu, spurious %llu, thread runs %llu\n",
-                  g->spec.line, g->raised.load(), g->delivered.load(), g->lost.load(), g->latched.load(),
-                  st.handled, st.unhandled, st.threaded);
-    }
-    for (std::size_t i = 0, n = cmwq_module_report_count(); i < n; ++i) {
-      const char* name;
-      long value;
-      if (cmwq_module_report_get(i, &name, &value) == 0) std::printf("%-19s %ld\n", name, value);
-    }
-    std::printf("kworkers            %zu seen, at most %d alive and %d running at once (sampled)\n",
-                sampler.seen.size(), sampler.max_alive, sampler.max_running);
-    std::printf("warnings            %lu\n", warnings);
-    std::printf("leaks               workqueues %zu, kmalloc %zu bytes in %zu blocks, devres %zu, irq handlers %zu\n",
-                live_wqs, kmalloc_bytes, kmalloc_allocs, devres, irq_actions);
-    std::printf("result              %s\n", failed ? (init_failed ? "FAIL (init)" : leaked ? "FAIL (leak)" : "FAIL (WARNING)")
-                                                   : "ok");
-    std::fflush(stdout);
-  }
+  const bool failed = report_run(mod, modname, opt, init_failed, std::chrono::duration<double>(t1 - t0).count(), gens,
+                                 sampler);
   for (generator* g : gens) delete g;
   return failed ? 1 : 0;
 }
