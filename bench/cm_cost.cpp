@@ -28,7 +28,7 @@ static double thread_cpu_ms(pid_t tid) {
   return (ut + st) * 1000.0 / sysconf(_SC_CLK_TCK);
 }
 static pid_t find_thread(const char* name) {
-  DIR* d = opendir("/proc/self/task"); pid_t found = 0; while (auto* e = readdir(d)) { if (e->d_name[0] == '.') continue; char p[64], c[32] = {}; snprintf(p, sizeof p, "/proc/self/task/%s/comm", e->d_name); FILE* f = fopen(p, "r"); if (f) { if (fgets(c, sizeof c, f) && !strncmp(c, name, strlen(name))) found = atoi(e->d_name); fclose(f); } } closedir(d); return found;
+  DIR* d = opendir("/proc/self/task"); pid_t found = 0; while (auto* e = readdir(d)) { if (e->d_name[0] == '.') continue; char p[300], c[32] = {}; snprintf(p, sizeof p, "/proc/self/task/%s/comm", e->d_name); FILE* f = fopen(p, "r"); if (f) { if (fgets(c, sizeof c, f) && !strncmp(c, name, strlen(name))) found = atoi(e->d_name); fclose(f); } } closedir(d); return found;
 }
 // Voluntary plus involuntary context switches of thread `tid` (/proc status).
 static long ctx_switches(pid_t tid) {

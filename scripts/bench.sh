@@ -56,7 +56,7 @@ fi
 # --- 2. build ----------------------------------------------------------------------------------
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMWQ_BUILD_BENCH=ON \
   -DCMWQ_BUILD_TESTS=OFF -DCMWQ_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build build-bench --target cmwq_compare cmwq_micro_bench cmwq_lockdep_bench
+cmake --build build-bench --target cmwq_compare cmwq_micro_bench cmwq_lockdep_bench cmwq_cm_cost
 
 # --- 3. run --------------------------------------------------------------------------------------
 out=build-bench/results

@@ -169,7 +169,12 @@ bool parse_item(std::string_view text, parsed_item* item, std::string* error) {
     colon = text.find(':');
     const std::string_view kv = text.substr(0, colon);
     const std::size_t eq = kv.find('=');
-    if (eq == std::string_view::npos) return fail(error, "'" + std::string(kv) + "' is not key=value");
+    if (eq == std::string_view::npos) {
+      // Appended, not "'" + std::string(kv) + ...: g++ 12 at -O3 warns falsely (-Wrestrict) on that.
+      std::string msg = "'";
+      msg.append(kv).append("' is not key=value");
+      return fail(error, msg);
+    }
     if (!parse_key(*item, kv.substr(0, eq), kv.substr(eq + 1), error)) return false;
   }
   return true;
