@@ -9,6 +9,7 @@
 // Items never take a lock while they run (a contended lock is itself a sleep). Every wait has a
 // deadline; "at least two at once" needs no timing bound, only that sleeps are noticed at all.
 #include <functional>
+#include <span>
 
 #include "child_run.hpp"  // before the kernel-style headers: it includes system headers
 #include "test_support.hpp"
@@ -34,14 +35,20 @@ void plain_sleep(std::chrono::nanoseconds d) {
 
 bool observing() { return cmwq::cm_observe() != cmwq::cm_observer::off; }
 
-// Queues `items` from CPU a (so they share that CPU's pool) and flushes.
-void run_on_cpu_a(const cmwq::queue& q, std::vector<std::unique_ptr<cmwq::work>>& items) {
+// Queues `items` in order from CPU a (so they share that CPU's pool) and flushes.
+void run_on_cpu_a(const cmwq::queue& q, std::span<cmwq::work* const> items) {
   {
     cpu_pin pin(cpu_a());
     ASSERT_TRUE(pin.ok());
-    for (auto& w : items) ASSERT_TRUE(q.enqueue(*w));
+    for (cmwq::work* w : items) ASSERT_TRUE(q.enqueue(*w));
   }
   q.flush();
+}
+
+void run_on_cpu_a(const cmwq::queue& q, std::vector<std::unique_ptr<cmwq::work>>& items) {
+  std::vector<cmwq::work*> ptrs;
+  for (auto& w : items) ptrs.push_back(w.get());
+  run_on_cpu_a(q, ptrs);
 }
 
 // `n` items that each run `body` inside `m` (so m.max() is how many ran at once).
@@ -178,13 +185,8 @@ TEST(cm_observe, clearing_pf_wq_worker_hides_a_sleep) {
     b_during_visible.store(b.started());
   }};
   cmwq::work wb{[&] { b.begin(); }};
-  {
-    cpu_pin pin(cpu_a());
-    ASSERT_TRUE(pin.ok());
-    ASSERT_TRUE(q->enqueue(wa));
-    ASSERT_TRUE(q->enqueue(wb));
-  }
-  q->flush();
+  cmwq::work* const a_then_b[] = {&wa, &wb};
+  run_on_cpu_a(q.ref(), a_then_b);
   EXPECT_TRUE(flag_was_set.load()) << "a worker starts with PF_WQ_WORKER";
   EXPECT_FALSE(b_during_hidden.load()) << "a sleep without PF_WQ_WORKER woke another worker";
   EXPECT_TRUE(b_during_visible.load()) << "a sleep with PF_WQ_WORKER did not hand the CPU on";
@@ -207,13 +209,8 @@ TEST(cm_observe, clearing_pf_wq_worker_hides_a_cpu_hog) {
     __atomic_fetch_or(&me->flags, PF_WQ_WORKER, __ATOMIC_RELAXED);
   }};
   cmwq::work wb{[&] { b.begin(); }};
-  {
-    cpu_pin pin(cpu_a());
-    ASSERT_TRUE(pin.ok());
-    ASSERT_TRUE(q->enqueue(wa));
-    ASSERT_TRUE(q->enqueue(wb));
-  }
-  q->flush();
+  cmwq::work* const a_then_b[] = {&wa, &wb};
+  run_on_cpu_a(q.ref(), a_then_b);
   EXPECT_FALSE(b_during_hidden.load()) << "a CPU hog without PF_WQ_WORKER let another worker start";
   EXPECT_TRUE(b.started());
 }
