@@ -162,6 +162,25 @@ unsigned long jiffies_offset() {
   return offset;
 }
 
+// CLOCK_MONOTONIC_COARSE is the monotonic time of the last tick: never ahead of CLOCK_MONOTONIC
+// and behind it by less than its resolution, so "coarse + resolution" is an upper bound of now
+// that costs a read of the vDSO's data page instead of a clock-source read (kvm-clock: 20-50 ns,
+// as much as the rest of an arm). coarse_clock() says when timer_expiry_after() may use it.
+struct coarse_clock_info {
+  unsigned long res_ns;     // 0: unusable (not supported, or a resolution of a second or more)
+  unsigned long min_delay;  // the shortest delay, in ms, for which its resolution is <= 1/16
+};
+const coarse_clock_info& coarse_clock() {
+  static const coarse_clock_info info = [] {
+    timespec r;
+    if (clock_getres(CLOCK_MONOTONIC_COARSE, &r) != 0 || r.tv_sec != 0 || r.tv_nsec <= 0)
+      return coarse_clock_info{0, ULONG_MAX};
+    const auto res = static_cast<unsigned long>(r.tv_nsec);
+    return coarse_clock_info{res, (16 * res + 999999) / 1000000};
+  }();
+  return info;
+}
+
 // The CLOCK_MONOTONIC instant, in nanoseconds, at which jiffy @j begins.
 long long jiffy_to_mono_ns(unsigned long j) {
   const unsigned long ms = j - jiffies_offset();  // exact even if j wrapped: unsigned arithmetic
@@ -632,6 +651,17 @@ bool timer_pending(const timer* t) noexcept {
 bool in_timer_callback() noexcept { return tls_timer_thread; }
 
 unsigned long jiffies_now() noexcept { return monotonic_ms() + jiffies_offset(); }
+
+unsigned long timer_expiry_after(unsigned long delay) noexcept {
+  const coarse_clock_info& c = coarse_clock();
+  timespec ts;
+  if (delay < c.min_delay || clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0)
+    return jiffies_now() + delay + 1;
+  // Real now < coarse + res, so its jiffy is at most this one (monotonic_ms()'s arithmetic).
+  const unsigned long now_max = static_cast<unsigned long>(ts.tv_sec) * 1000UL +
+                                (static_cast<unsigned long>(ts.tv_nsec) + c.res_ns) / 1000000UL;
+  return now_max + jiffies_offset() + delay + 1;
+}
 
 timer_stats timer_get_stats() noexcept {
   wheel& w = the_wheel();

@@ -88,6 +88,14 @@ bool in_timer_callback() noexcept;
 // Milliseconds of CLOCK_MONOTONIC since an arbitrary origin, wrapping like an unsigned long.
 unsigned long jiffies_now() noexcept;
 
+// The expiry that makes a timer armed now fire no less than @delay ms of real time from now: at
+// least jiffies_now() + delay + 1 (the current jiffy is partly over). Delays of at least 16
+// resolutions of CLOCK_MONOTONIC_COARSE (64 ms on a HZ=250 host) read that clock, about 6 ns
+// instead of 20-50 ns, and add its resolution instead, so they may fire up to one resolution
+// later (at most 1/16 of the delay; the kernel's own wheel rounds up by up to 1/8). Shorter
+// delays read CLOCK_MONOTONIC and keep one-jiffy precision. Never blocks.
+unsigned long timer_expiry_after(unsigned long delay) noexcept;
+
 // --- additions for the kernel's less common timer calls (kcompat maps them 1:1) ---------------
 
 // Re-arms `t` at `expires` only if it is armed now (mod_timer_pending). Returns true if it was
