@@ -184,7 +184,7 @@ bool queue_delayed_owned(int cpu, wq_handle h, delayed_work* dw, unsigned long d
 // refuses, before PENDING is taken.
 bool delayed_work_initialised(const delayed_work* dw, const char* what) {
   if (!work_initialised(&dw->w, what)) return false;
-  if (dw->t.function) return true;
+  if (timer_has_callback(&dw->t)) return true;
   CMWQ_WARN("%s: delayed work %p has no timer function (INIT_WORK instead of INIT_DELAYED_WORK?)", what,
             static_cast<const void*>(dw));
   return false;

@@ -44,6 +44,7 @@
 #include "timer_wheel.hpp"
 
 #include "context.hpp"
+#include "delayed_work.hpp"
 
 #include <pthread.h>
 #include <signal.h>
@@ -255,6 +256,22 @@ void file_timer(wheel& w, timer* t) CMWQ_REQUIRES(w.lock) {
 
 bool armed(const timer* t) { return t->pprev != nullptr; }  // under the lock: a plain read
 
+// The function a due @t calls, or null after timer_shutdown*(). Context: w.lock held.
+timer_fn callback_of(const timer* t) {
+  const unsigned int f = __atomic_load_n(&t->flags, __ATOMIC_RELAXED);
+  if (f & timer_flag_dwork) return (f & timer_flag_shut) ? nullptr : delayed_work_timer_fn;
+  return t->function;
+}
+
+// What timer_shutdown*() does to the callback: later arms are ignored until timer_init().
+// Context: w.lock held.
+void drop_callback(timer* t) {
+  if (__atomic_load_n(&t->flags, __ATOMIC_RELAXED) & timer_flag_dwork)
+    __atomic_fetch_or(&t->flags, timer_flag_shut, __ATOMIC_RELAXED);  // `function` is the owner's
+  else
+    __atomic_store_n(&t->function, nullptr, __ATOMIC_RELAXED);
+}
+
 // linked - true if @t is in the expired list or in the slot its expiry files it into at some
 // level. Only the links of timers found on the wheel are followed, never @t's own, so @t may be
 // garbage. A timer parked beyond the wheel's reach (8,900 years) is not found.
@@ -365,7 +382,7 @@ void collect_due(wheel& w, unsigned long now) CMWQ_REQUIRES(w.lock) {
 void run_expired(wheel& w) CMWQ_REQUIRES(w.lock) {
   while (timer* t = w.expired) {
     detach(w, t);
-    timer_fn fn = t->function;
+    timer_fn fn = callback_of(t);
     w.running = t;
     w.lock.unlock();
     // Injected: a stall just before the callback, while timer_del_sync(t) must wait for it.
@@ -511,7 +528,7 @@ bool del_sync_common(timer* t, bool shutdown) {
       was_armed = true;
     }
     if (take_sync_disarmed(w, t)) was_armed = true;  // the thread disarmed a re-arm for us
-    if (shutdown) t->function = nullptr;
+    if (shutdown) drop_callback(t);
     if (w.running != t) break;
     if (tls_timer_thread) {  // the timer thread runs one callback at a time: this is t's own
       self = true;
@@ -548,8 +565,8 @@ void timer_init(timer* t, timer_fn fn, unsigned int flags) noexcept {
   }
   t->next = nullptr;
   set_pprev(t, nullptr);
-  t->function = fn;
-  t->flags = flags;
+  if (!(flags & timer_flag_dwork)) __atomic_store_n(&t->function, fn, __ATOMIC_RELAXED);
+  __atomic_store_n(&t->flags, flags, __ATOMIC_RELAXED);
 }
 
 bool timer_armed_checked(const timer* t) noexcept {
@@ -568,7 +585,7 @@ bool timer_mod(timer* t, unsigned long expires) noexcept {
     // Same expiry: nothing to do (mod_timer's shortcut, which also keeps its place in line).
     if (was_armed && t->expires == expires) return true;
     if (was_armed) detach(w, t);
-    if (t->function) wake = arm_locked(w, t, expires);
+    if (timer_has_callback(t)) wake = arm_locked(w, t, expires);
   }
   if (wake) wake_thread(w);
   return was_armed;
@@ -580,7 +597,7 @@ bool timer_add(timer* t) noexcept {
   {
     lock_guard g(w.lock);
     if (armed(t)) return false;
-    if (t->function) wake = arm_locked(w, t, t->expires);
+    if (timer_has_callback(t)) wake = arm_locked(w, t, t->expires);
   }
   if (wake) wake_thread(w);
   return true;
@@ -608,7 +625,7 @@ bool timer_reduce(timer* t, unsigned long expires) noexcept {
     was_armed = armed(t);
     if (was_armed && !time_before(expires, t->expires)) return true;
     if (was_armed) detach(w, t);
-    if (t->function) wake = arm_locked(w, t, expires);
+    if (timer_has_callback(t)) wake = arm_locked(w, t, expires);
   }
   if (wake) wake_thread(w);
   return was_armed;
@@ -638,7 +655,7 @@ bool timer_shutdown(timer* t) noexcept {
   lock_guard g(w.lock);
   bool was_armed = armed(t);
   if (was_armed) detach(w, t);
-  t->function = nullptr;
+  drop_callback(t);
   return was_armed;
 }
 

@@ -46,11 +46,33 @@ struct timer {
   timer* next;              // T: next in the slot's list
   timer** pprev;            // T: nullptr while not armed; read without the lock by timer_pending()
   unsigned long expires;    // T: absolute expiry in jiffies
-  timer_fn function; // I: set by timer_init (T: cleared by timer_shutdown*)
-  unsigned int flags;       // I: TIMER_* flags of the kernel (deferrable, irqsafe, ...), informational
+  // I: set by timer_init (T: cleared by timer_shutdown*). With timer_flag_dwork it is no function
+  // but 8 bytes of the owner's, which timer_init() leaves alone (see the flag).
+  timer_fn function;
+  // I: TIMER_* flags of the kernel (deferrable, irqsafe, ...), informational, and the internal
+  // flags below (T: timer_flag_shut set by timer_shutdown*; relaxed atomic, see timer_has_callback())
+  unsigned int flags;
 };
 
-// Prepares `t`, which may be uninitialised memory. If `t` is armed on the wheel (a caller bug: the
+// Internal flags, outside the kernel's TIMER_INIT_FLAGS (timer_setup() masks them off).
+// timer_flag_dwork: the callback is delayed_work_timer_fn() (delayed_work.hpp) and `function` is
+//   storage of the owner's: cmwq::delayed_work keeps its closure there, which is what keeps it at
+//   96 bytes (issue 14: a separate closure word made it 104). A delayed item's timer function is a
+//   constant, so the word it took was redundant.
+// timer_flag_shut: a timer_flag_dwork timer was shut down (for other timers `function` is nulled).
+inline constexpr unsigned int timer_flag_dwork = 0x00040000;
+inline constexpr unsigned int timer_flag_shut = 0x00020000;
+
+// True if `t` has a callback: timer_init() gave it one and no timer_shutdown() took it away. A
+// racy snapshot without the wheel's lock, like timer_pending().
+inline bool timer_has_callback(const timer* t) noexcept {
+  const unsigned int f = __atomic_load_n(&t->flags, __ATOMIC_RELAXED);
+  if (f & timer_flag_dwork) return !(f & timer_flag_shut);
+  return __atomic_load_n(&t->function, __ATOMIC_RELAXED) != nullptr;
+}
+
+// Prepares `t`, which may be uninitialised memory. With timer_flag_dwork in `flags`, `fn` is
+// ignored and t->function not written (the owner may have stored its data there already). If `t` is armed on the wheel (a caller bug: the
 // kernel's debugobjects report "init active"), it warns and disarms `t` first, as the kernel's
 // fixup does, so that the timers linked behind it in its slot are not cut off; a callback that
 // runs meanwhile is not waited for.
