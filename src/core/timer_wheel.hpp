@@ -8,6 +8,7 @@
 //   cmwq::core::timer_del_sync() disarms and waits for a running callback (del_timer_sync).
 //   cmwq::core::timer_pending() armed?
 //   cmwq::core::jiffies_now()  the clock all expiries are measured in (1 jiffy = 1 ms, HZ = 1000).
+//   cmwq::core::timer_expiry_after() the expiry for "fire after this delay" (delayed work).
 //
 // Algorithm: a hierarchical timing wheel (G. Varghese and T. Lauck, "Hashed and Hierarchical
 // Timing Wheels", SOSP 1987), as in the kernel's kernel/time/timer.c: arming and disarming are
@@ -71,11 +72,11 @@ inline bool timer_has_callback(const timer* t) noexcept {
   return __atomic_load_n(&t->function, __ATOMIC_RELAXED) != nullptr;
 }
 
-// Prepares `t`, which may be uninitialised memory. With timer_flag_dwork in `flags`, `fn` is
-// ignored and t->function not written (the owner may have stored its data there already). If `t` is armed on the wheel (a caller bug: the
+// Prepares `t`, which may be uninitialised memory. If `t` is armed on the wheel (a caller bug: the
 // kernel's debugobjects report "init active"), it warns and disarms `t` first, as the kernel's
 // fixup does, so that the timers linked behind it in its slot are not cut off; a callback that
-// runs meanwhile is not waited for.
+// runs meanwhile is not waited for. With timer_flag_dwork in `flags`, `fn` is ignored and
+// t->function is not written (the owner may have stored its data there already).
 void timer_init(timer* t, timer_fn fn, unsigned int flags) noexcept;
 
 // True if `t` is linked on the wheel now. Unlike timer_pending() it never follows t's own links,
