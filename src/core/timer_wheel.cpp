@@ -163,24 +163,47 @@ unsigned long jiffies_offset() {
   return offset;
 }
 
-// CLOCK_MONOTONIC_COARSE is the monotonic time of the last tick: never ahead of CLOCK_MONOTONIC
-// and behind it by less than its resolution, so "coarse + resolution" is an upper bound of now
-// that costs a read of the vDSO's data page instead of a clock-source read (kvm-clock: 20-50 ns,
-// as much as the rest of an arm). coarse_clock() says when timer_expiry_after() may use it.
-struct coarse_clock_info {
-  unsigned long res_ns;     // 0: unusable (not supported, or a resolution of a second or more)
-  unsigned long min_delay;  // the shortest delay, in ms, for which its resolution is <= 1/16
-};
-const coarse_clock_info& coarse_clock() {
-  static const coarse_clock_info info = [] {
-    timespec r;
-    if (clock_getres(CLOCK_MONOTONIC_COARSE, &r) != 0 || r.tv_sec != 0 || r.tv_nsec <= 0)
-      return coarse_clock_info{0, ULONG_MAX};
-    const auto res = static_cast<unsigned long>(r.tv_nsec);
-    return coarse_clock_info{res, (16 * res + 999999) / 1000000};
-  }();
-  return info;
+// CLOCK_MONOTONIC_COARSE is the kernel's monotonic time as of its last timekeeping update: never
+// ahead of CLOCK_MONOTONIC, and a read of the vDSO's data page instead of a clock-source read
+// (kvm-clock: 20-50 ns, as much as the rest of an arm). Its lag is not bounded by its resolution:
+// on this project's VM (4 ms ticks) it was 3 to 7.3 ms. So "coarse + margin" is used as an upper
+// bound of now, with a margin learnt from the lag itself: twice the resolution, or 1 ms more than
+// the largest lag measured, at start and on every 256th use in each thread (that use reads both
+// clocks). A lag that jumps past everything seen before, by more than 1 ms, would make an item
+// early by the excess; the kernel's own jiffies lag the same way.
+unsigned long mono_ns(clockid_t id) {
+  timespec ts;
+  if (clock_gettime(id, &ts) != 0) return 0;
+  return static_cast<unsigned long>(ts.tv_sec) * 1000000000UL + static_cast<unsigned long>(ts.tv_nsec);
 }
+
+std::atomic<unsigned long> coarse_margin_ns{0};  // X: relaxed; only grows; 0 = coarse unusable
+
+// Raises the margin to @lag_ns + 1 ms if that is more.
+void note_coarse_lag(unsigned long lag_ns) {
+  const unsigned long want = lag_ns + 1000000UL;
+  unsigned long m = coarse_margin_ns.load(std::memory_order_relaxed);
+  while (m < want && !coarse_margin_ns.compare_exchange_weak(m, want, std::memory_order_relaxed)) {
+  }
+}
+
+// Sets the margin up once; true if the coarse clock can be used at all.
+bool coarse_clock_usable() {
+  static const bool usable = [] {
+    timespec r;
+    if (clock_getres(CLOCK_MONOTONIC_COARSE, &r) != 0 || r.tv_sec != 0 || r.tv_nsec <= 0) return false;
+    coarse_margin_ns.store(2 * static_cast<unsigned long>(r.tv_nsec), std::memory_order_relaxed);
+    for (int i = 0; i < 64; i++) {
+      const unsigned long coarse = mono_ns(CLOCK_MONOTONIC_COARSE);
+      const unsigned long precise = mono_ns(CLOCK_MONOTONIC);
+      if (precise > coarse) note_coarse_lag(precise - coarse);
+    }
+    return true;
+  }();
+  return usable;
+}
+
+thread_local unsigned tls_coarse_uses = 0;  // W: the calling thread's timer_expiry_after() count
 
 // The CLOCK_MONOTONIC instant, in nanoseconds, at which jiffy @j begins.
 long long jiffy_to_mono_ns(unsigned long j) {
@@ -670,14 +693,17 @@ bool in_timer_callback() noexcept { return tls_timer_thread; }
 unsigned long jiffies_now() noexcept { return monotonic_ms() + jiffies_offset(); }
 
 unsigned long timer_expiry_after(unsigned long delay) noexcept {
-  const coarse_clock_info& c = coarse_clock();
-  timespec ts;
-  if (delay < c.min_delay || clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0)
-    return jiffies_now() + delay + 1;
-  // Real now < coarse + res, so its jiffy is at most this one (monotonic_ms()'s arithmetic).
-  const unsigned long now_max = static_cast<unsigned long>(ts.tv_sec) * 1000UL +
-                                (static_cast<unsigned long>(ts.tv_nsec) + c.res_ns) / 1000000UL;
-  return now_max + jiffies_offset() + delay + 1;
+  if (!coarse_clock_usable()) return jiffies_now() + delay + 1;
+  const unsigned long margin = coarse_margin_ns.load(std::memory_order_relaxed);
+  // The coarse clock only for delays of at least 16 margins: at most 1/16 later than asked.
+  if (delay < (16 * margin + 999999) / 1000000) return jiffies_now() + delay + 1;
+  const unsigned long coarse = mono_ns(CLOCK_MONOTONIC_COARSE);
+  if ((++tls_coarse_uses & 255) == 0) {
+    const unsigned long precise = mono_ns(CLOCK_MONOTONIC);
+    if (precise > coarse) note_coarse_lag(precise - coarse);
+  }
+  // now < coarse + margin, so its jiffy is at most this one (monotonic_ms()'s arithmetic).
+  return (coarse + margin) / 1000000UL + jiffies_offset() + delay + 1;
 }
 
 timer_stats timer_get_stats() noexcept {

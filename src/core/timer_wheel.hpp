@@ -112,11 +112,11 @@ bool in_timer_callback() noexcept;
 unsigned long jiffies_now() noexcept;
 
 // The expiry that makes a timer armed now fire no less than @delay ms of real time from now: at
-// least jiffies_now() + delay + 1 (the current jiffy is partly over). Delays of at least 16
-// resolutions of CLOCK_MONOTONIC_COARSE (64 ms on a HZ=250 host) read that clock, about 6 ns
-// instead of 20-50 ns, and add its resolution instead, so they may fire up to one resolution
-// later (at most 1/16 of the delay; the kernel's own wheel rounds up by up to 1/8). Shorter
-// delays read CLOCK_MONOTONIC and keep one-jiffy precision. Never blocks.
+// least jiffies_now() + delay + 1 (the current jiffy is partly over), at most 1/16 of @delay more.
+// Long delays (at least 16 margins: 128 ms or more on a host with a 4 ms tick) read
+// CLOCK_MONOTONIC_COARSE, about 6 ns instead of 20-50 ns, plus a margin for its lag that the
+// wheel measures (timer_wheel.cpp); shorter ones read CLOCK_MONOTONIC and keep one-jiffy
+// precision. Never blocks.
 unsigned long timer_expiry_after(unsigned long delay) noexcept;
 
 // --- additions for the kernel's less common timer calls (kcompat maps them 1:1) ---------------
