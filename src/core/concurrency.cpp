@@ -18,8 +18,8 @@
 // Every signal sets its own bit in the worker and nr_running is recomputed from all of them
 // (worker::counted()), so a sleep seen twice is counted once. A worker without PF_WQ_WORKER
 // (kcompat current->flags) is ignored by all of them, as in the kernel.
-// The manager ticks every millisecond while any bound worker runs an item and sleeps without a
-// timeout otherwise: an idle process pays nothing.
+// The manager ticks (every 4 ms, 1 ms for /proc, sooner for a CPU-hog deadline) while any bound
+// worker runs an item and sleeps without a timeout otherwise: an idle process pays nothing.
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
