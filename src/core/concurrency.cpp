@@ -182,12 +182,12 @@ struct pass_result {
   bool blocked = false;  // a scheduler event took a worker out of nr_running in this pass
   cpu_set_t watched;     // the CPUs of the pools armed
   std::uint64_t next_tick_us = coarse_tick_us;  // the next tick pass is due after this long
-  std::uint64_t youngest_here_ms = ~0ull;  // the youngest watched item on the manager's CPU: its age
+  std::uint64_t youngest_ms = ~0ull;  // the age of the youngest item of a watched worker
 };
 
 // One pass over the bound pools. Scheduler events are read at every pass; CPU time and /proc
 // state only on a tick (`tick`).
-pass_result sample_all(bool tick, int on_cpu = -1) CMWQ_NO_TSA {
+pass_result sample_all(bool tick) CMWQ_NO_TSA {
   pass_result r;
   CPU_ZERO(&r.watched);
   const std::uint64_t now = jiffies_now();
@@ -211,9 +211,12 @@ pass_result sample_all(bool tick, int on_cpu = -1) CMWQ_NO_TSA {
         worker* wk = owner_of<worker>(n);
         if (wk->ring.base || perf) r.blocked |= observe_sched_events(pool, wk, pool->cm_watched && wk->current_work);
         if (!wk->current_work) continue;
-        if (cpu == on_cpu && wk->sched_enabled)  // an item not sampled yet is new: age 0
-          r.youngest_here_ms = std::min(r.youngest_here_ms, wk->sampled_seq == wk->item_seq ? now - wk->first_seen_ms : 0);
-        if (proc && !wk->ring.base) r.next_tick_us = std::min(r.next_tick_us, fine_tick_us);  // sampled each tick
+        if (wk->sched_enabled)  // an item not sampled yet is new: age 0
+          r.youngest_ms = std::min(r.youngest_ms, wk->sampled_seq == wk->item_seq ? now - wk->first_seen_ms : 0);
+        // Sampled each tick under proc; and an item (or a wake-up) whose CPU baseline is not taken
+        // yet gets the fine tick: its hog deadline counts from that baseline.
+        if ((proc && !wk->ring.base) || wk->cpu_baseline_stale || wk->sampled_seq != wk->item_seq)
+          r.next_tick_us = std::min(r.next_tick_us, fine_tick_us);
         if (!tick) continue;
         r.next_tick_us = std::min(r.next_tick_us, account_cpu(pool, wk, now));
         if (proc && !wk->ring.base) observe_proc_state(pool, wk, now);
@@ -232,11 +235,12 @@ std::uint64_t mono_us() {
   return static_cast<std::uint64_t>(ts.tv_sec) * 1000000ull + static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
 }
 
-// The longest blind pause of the loop's back-off on a CPU whose youngest watched item has run for
-// `age_ms`: max_quiet_us while it is young, then half its age, up to one coarse tick. An item
-// that ran long without blocking is CPU-bound (with the default threshold the CPU-hog rule takes
-// it out of nr_running at 10 ms anyway); the pause costs a block at age A at most A/2 of delay,
-// and the loop, which preempts that item at every pause, ends up at one wake-up per tick.
+// The longest blind pause of the loop's back-off when the youngest item of any watched worker (on
+// any CPU: the pause is blind to all of them) has run for `age_ms`: 500 us while it is young,
+// then half its age, up to one coarse tick. An item that ran long without blocking is CPU-bound
+// (with the default threshold the CPU-hog rule takes it out of nr_running at 10 ms anyway); the
+// pause costs a block at age A at most A/2 of delay, and the loop, which preempts that item at
+// every pause, ends up at one wake-up per tick.
 unsigned quiet_cap_us(std::uint64_t age_ms) {
   constexpr unsigned young_cap_us = 500;
   const std::uint64_t half_us = age_ms == ~0ull ? young_cap_us : age_ms * 500;
@@ -280,8 +284,14 @@ void sampler_main() {
     // quiet_cap_us(). Otherwise the manager listens without a gap: that gap, blind to a block, was
     // the p99 tail (1.65-5 ms; 70 us without it). Pinning the manager away from watched CPUs
     // instead cut W1's throughput by 2-3x (an affinity change per arming).
-    if (quiet_us) {
-      timespec ts{0, static_cast<long>(quiet_us) * 1000};
+    const std::uint64_t before_pause = mono_us();  // no pause past the next tick (a hog deadline)
+    const std::uint64_t pause_us = std::min<std::uint64_t>(quiet_us, next_tick > before_pause ? next_tick - before_pause : 0);
+    if (pause_us >= 1000) {
+      // Whole milliseconds, rounded up so that the pass after it is the tick it was cut for; a
+      // poke (a pool to watch) ends it early.
+      sched_watch_wait(false, static_cast<int>((pause_us + 999) / 1000));
+    } else if (pause_us) {
+      timespec ts{0, static_cast<long>(pause_us) * 1000};
       nanosleep(&ts, nullptr);
     }
     const std::uint64_t listening_since = mono_us();
@@ -290,7 +300,7 @@ void sampler_main() {
     const std::uint64_t now = mono_us();
     const bool tick = now + 100 >= next_tick;  // epoll_wait()'s timer may return a bit early
     if (tick) last_tick = now;
-    const pass_result r = sample_all(tick, sched_getcpu());
+    const pass_result r = sample_all(tick);
     if (tick)
       next_tick = now + std::max<std::uint64_t>(r.next_tick_us, 100);
     else
@@ -304,7 +314,7 @@ void sampler_main() {
         cm_observer_active() != cm_observer::perf)  // no records to back off from
       quiet_us = 0;
     else if (woken)
-      quiet_us = quiet_us ? std::min(2 * quiet_us, quiet_cap_us(r.youngest_here_ms)) : min_quiet_us;
+      quiet_us = quiet_us ? std::min(2 * quiet_us, quiet_cap_us(r.youngest_ms)) : min_quiet_us;
     if (r.busy) last_busy = now;
   }
 }
