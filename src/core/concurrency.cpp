@@ -253,7 +253,7 @@ void sampler_main() {
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
   pthread_setname_np(pthread_self(), "cmwq-cm");
   auto& s = sampler();
-  constexpr std::uint64_t linger_us = 50000;  // stay ticking briefly after the last busy tick
+  constexpr std::uint64_t linger_us = 50000;  // stay ticking briefly after the last busy pass
   constexpr unsigned min_quiet_us = 50, loop_gap_us = 100;
   unsigned quiet_us = 0;
   bool armed = false;
@@ -285,7 +285,8 @@ void sampler_main() {
     // the p99 tail (1.65-5 ms; 70 us without it). Pinning the manager away from watched CPUs
     // instead cut W1's throughput by 2-3x (an affinity change per arming).
     const std::uint64_t before_pause = mono_us();  // no pause past the next tick (a hog deadline)
-    const std::uint64_t pause_us = std::min<std::uint64_t>(quiet_us, next_tick > before_pause ? next_tick - before_pause : 0);
+    const std::uint64_t to_tick = next_tick > before_pause ? next_tick - before_pause : 0;
+    const std::uint64_t pause_us = std::min<std::uint64_t>(quiet_us, to_tick);
     if (pause_us >= 1000) {
       // Whole milliseconds, rounded up so that the pass after it is the tick it was cut for; a
       // poke (a pool to watch) ends it early.
