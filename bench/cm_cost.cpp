@@ -21,11 +21,12 @@
 using clk = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 static double now_us() { return std::chrono::duration<double, std::micro>(clk::now().time_since_epoch()).count(); }
+// CPU time of thread `tid` in ms, exact: the scheduler's run time in ns (/proc schedstat), which
+// counts only that thread however loaded the machine is (stat's clock ticks have 10 ms steps).
 static double thread_cpu_ms(pid_t tid) {
-  char p[64]; snprintf(p, sizeof p, "/proc/self/task/%d/stat", tid);
-  FILE* f = fopen(p, "r"); if (!f) return -1; char b[1024]; size_t n = fread(b, 1, sizeof b - 1, f); fclose(f); b[n] = 0;
-  const char* q = strrchr(b, ')'); long ut = 0, st = 0; int field = 2; for (const char* c = q + 2; *c; c++) if (*c == ' ') { field++; if (field == 14) ut = atol(c + 1); if (field == 15) { st = atol(c + 1); break; } }
-  return (ut + st) * 1000.0 / sysconf(_SC_CLK_TCK);
+  char p[64]; snprintf(p, sizeof p, "/proc/self/task/%d/schedstat", tid);
+  FILE* f = fopen(p, "r"); if (!f) return -1; unsigned long long ns = 0; if (fscanf(f, "%llu", &ns) != 1) ns = 0; fclose(f);
+  return ns / 1e6;
 }
 static pid_t find_thread(const char* name) {
   DIR* d = opendir("/proc/self/task"); pid_t found = 0; while (auto* e = readdir(d)) { if (e->d_name[0] == '.') continue; char p[300], c[32] = {}; snprintf(p, sizeof p, "/proc/self/task/%s/comm", e->d_name); FILE* f = fopen(p, "r"); if (f) { if (fgets(c, sizeof c, f) && !strncmp(c, name, strlen(name))) found = atoi(e->d_name); fclose(f); } } closedir(d); return found;
@@ -47,12 +48,19 @@ static double pct(std::vector<double> v, double p) { std::sort(v.begin(), v.end(
 static void plain_sleep_us(long us) { timespec ts{us / 1000000, (us % 1000000) * 1000}; while (nanosleep(&ts, &ts) != 0) {} }
 // Manager CPU over `ms` while a bound worker burns the CPU, with or without an item pending behind it.
 static void manager_cpu(const cmwq::queue& wq, bool pending, const char* what) {
-  cmwq::work busy([] { burn_ms(2000); });
+  std::atomic<pid_t> busy_tid{0};
+  cmwq::work busy([&] { busy_tid = gettid(); burn_ms(2000); });
   cmwq::work after([] {});
   wq.enqueue_on(0, busy); if (pending) wq.enqueue_on(0, after); std::this_thread::sleep_for(50ms);
-  pid_t cm = find_thread("cmwq-cm"); double c0 = thread_cpu_ms(cm); double w0 = now_us();
-  busy.flush(); double c1 = thread_cpu_ms(cm); double w1 = now_us(); after.flush();
-  printf("manager thread CPU while one bound worker is busy%s: %.2f%% of one core (%.0f ms over %.0f ms)\n", what, 100.0 * (c1 - c0) / ((w1 - w0) / 1000), c1 - c0, (w1 - w0) / 1000);
+  // The busy worker's context switches count the preemptions by other processes: on a loaded
+  // machine each one writes two records, and while an item is pending behind the worker each
+  // record wakes the manager (docs/concurrency.md). On a quiet machine there are none.
+  pid_t cm = find_thread("cmwq-cm"); double c0 = thread_cpu_ms(cm); long s0 = ctx_switches(cm), p0 = ctx_switches(busy_tid); double w0 = now_us();
+  busy.flush(); double c1 = thread_cpu_ms(cm); long s1 = ctx_switches(cm), p1 = ctx_switches(busy_tid); double w1 = now_us(); after.flush();
+  const double secs = (w1 - w0) / 1e6;
+  printf("manager thread CPU while one bound worker is busy%s: %.2f%% of one core (%.1f ms over %.0f ms; manager woke %.0f/s, "
+         "the worker was switched out %.0f/s)\n", what, 100.0 * (c1 - c0) / ((w1 - w0) / 1000), c1 - c0, (w1 - w0) / 1000,
+         (s1 - s0) / secs, (p1 - p0) / secs);
 }
 // 1. hooks outside a worker
 static void hooks_outside_a_worker() {
@@ -90,18 +98,27 @@ static void thread_cpu_clock_cost(const cmwq::queue& wq) {
   }
 }
 
-// 4. unannotated blocking: from the nanosleep() call to the start of the item queued behind it
+// 4. unannotated blocking: from the nanosleep() call to the start of the item queued behind it.
+// CMWQ_CM_COST_REPS repetitions of 201 runs (default 5); the medians of their p50 and p99 are the
+// figures to quote: one run's p99 is two samples, at the mercy of one preemption.
 static void unannotated_sleep_latency(const cmwq::queue& wq) {
-  std::vector<double> lat;
-  for (int r = 0; r < 201; r++) {
-    std::atomic<double> slept{0}, second{0};
-    cmwq::work a([&] { burn_ms(0.2); slept = now_us(); plain_sleep_us(5000); });
-    cmwq::work b([&] { second = now_us(); });
-    wq.enqueue_on(0, a); wq.enqueue_on(0, b); b.flush(); a.flush();
-    lat.push_back(second - slept);
+  const char* e = getenv("CMWQ_CM_COST_REPS");
+  const int reps = e && atoi(e) > 0 ? atoi(e) : 5;
+  std::vector<double> p50s, p90s, p99s, maxs;
+  for (int rep = 0; rep < reps; rep++) {
+    std::vector<double> lat;
+    for (int r = 0; r < 201; r++) {
+      std::atomic<double> slept{0}, second{0};
+      cmwq::work a([&] { burn_ms(0.2); slept = now_us(); plain_sleep_us(5000); });
+      cmwq::work b([&] { second = now_us(); });
+      wq.enqueue_on(0, a); wq.enqueue_on(0, b); b.flush(); a.flush();
+      lat.push_back(second - slept);
+    }
+    p50s.push_back(pct(lat, 0.5)); p90s.push_back(pct(lat, 0.9)); p99s.push_back(pct(lat, 0.99)); maxs.push_back(pct(lat, 1.0));
+    printf("  run %d: p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us\n", rep + 1, p50s.back(), p90s.back(), p99s.back(), maxs.back());
   }
-  printf("unannotated sleep -> next item start: p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us (201 runs)\n", pct(lat, 0.5),
-         pct(lat, 0.9), pct(lat, 0.99), pct(lat, 1.0));
+  printf("unannotated sleep -> next item start: p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us (medians of %d runs of 201)\n",
+         median(p50s), median(p90s), median(p99s), median(maxs), reps);
 }
 
 // 4b. kernel-style items: 16 items on one CPU's queue, each sleeping 1 ms in usleep()

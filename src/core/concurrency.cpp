@@ -18,8 +18,8 @@
 // Every signal sets its own bit in the worker and nr_running is recomputed from all of them
 // (worker::counted()), so a sleep seen twice is counted once. A worker without PF_WQ_WORKER
 // (kcompat current->flags) is ignored by all of them, as in the kernel.
-// The manager ticks every millisecond while any bound worker runs an item and sleeps without a
-// timeout otherwise: an idle process pays nothing.
+// The manager ticks (every 4 ms, 1 ms for /proc, sooner for a CPU-hog deadline) while any bound
+// worker runs an item and sleeps without a timeout otherwise: an idle process pays nothing.
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -133,8 +133,12 @@ void observe_proc_state(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMW
   }
 }
 
-// CPU-time statistics and the CPU-hog rule (5.8), once per tick.
-void account_cpu(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQUIRES(pool->lock) {
+constexpr std::uint64_t no_deadline_us = ~0ull;
+
+// CPU-time statistics and the CPU-hog rule (5.8), once per tick. Returns the CPU time, in us,
+// the item may still use before it turns CPU-intensive (no_deadline_us: the rule does not apply):
+// CPU time grows no faster than wall time, so the manager need not look again before that.
+std::uint64_t account_cpu(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQUIRES(pool->lock) {
   const std::uint64_t cpu_ns = worker_cpu_time_ns(wk);
   if (wk->cpu_baseline_stale) {
     wk->current_at_ns = cpu_ns;
@@ -154,18 +158,31 @@ void account_cpu(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQUI
   const unsigned long thresh_us = tunables().cpu_intensive_thresh_us.load(std::memory_order_relaxed);
   // As in the kernel, whose scheduler tick calls wq_worker_tick() only for PF_WQ_WORKER tasks: a
   // worker that cleared the flag is invisible to the CPU-hog rule too.
-  if (thresh_us && wk->counted() && wk->cm_visible() && cpu_ns - wk->current_at_ns >= thresh_us * 1000ull) {
-    pool->update_worker(wk, [&] { wk->flags |= worker_flag::cpu_intensive; });
-    wk->current_pwq->stat_inc(pwq_stat_cpu_intensive);
-    if (pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
-  }
+  if (!thresh_us || !wk->counted() || !wk->cm_visible()) return no_deadline_us;
+  const std::uint64_t used_ns = cpu_ns - wk->current_at_ns;
+  if (used_ns < thresh_us * 1000ull) return thresh_us - used_ns / 1000;
+  pool->update_worker(wk, [&] { wk->flags |= worker_flag::cpu_intensive; });
+  wk->current_pwq->stat_inc(pwq_stat_cpu_intensive);
+  if (pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
+  return no_deadline_us;
 }
+
+// How often the manager looks while bound workers execute items. Scheduler events need no tick
+// (a record wakes the manager), so without a reason to look sooner it ticks every
+// coarse_tick_us for the CPU-time statistics and to take the CPU baseline of new items: the
+// kernel's wq_worker_tick() runs at HZ, 250 on Debian. The fine tick is kept where a sample
+// matters within a millisecond: the /proc sampler, and a watched pool whose pending work is gone
+// (so that its events go off). The CPU-hog rule wakes the manager when the earliest item can
+// reach its threshold, so it is met within a baseline's lateness (one coarse tick at most).
+constexpr std::uint64_t fine_tick_us = 1000, coarse_tick_us = 4000;
 
 struct pass_result {
   bool busy = false;   // some bound worker executes an item
   bool armed = false;  // ... and work waits behind it in its pool: listen to scheduler events
   bool blocked = false;  // a scheduler event took a worker out of nr_running in this pass
   cpu_set_t watched;     // the CPUs of the pools armed
+  std::uint64_t next_tick_us = coarse_tick_us;  // the next tick pass is due after this long
+  std::uint64_t youngest_ms = ~0ull;  // the age of the youngest item of a watched worker
 };
 
 // One pass over the bound pools. Scheduler events are read at every pass; CPU time and /proc
@@ -188,11 +205,20 @@ pass_result sample_all(bool tick) CMWQ_NO_TSA {
         pool->cm_watched = true;
       else if (tick)
         pool->cm_watched = false;
+      else if (pool->cm_watched)
+        r.next_tick_us = std::min(r.next_tick_us, fine_tick_us);  // nothing pending: events off soon
       for (list_node* n = pool->workers.next; n != &pool->workers; n = n->next) {
         worker* wk = owner_of<worker>(n);
         if (wk->ring.base || perf) r.blocked |= observe_sched_events(pool, wk, pool->cm_watched && wk->current_work);
-        if (!wk->current_work || !tick) continue;
-        account_cpu(pool, wk, now);
+        if (!wk->current_work) continue;
+        if (wk->sched_enabled)  // an item not sampled yet is new: age 0
+          r.youngest_ms = std::min(r.youngest_ms, wk->sampled_seq == wk->item_seq ? now - wk->first_seen_ms : 0);
+        // Sampled each tick under proc; and an item (or a wake-up) whose CPU baseline is not taken
+        // yet gets the fine tick: its hog deadline counts from that baseline.
+        if ((proc && !wk->ring.base) || wk->cpu_baseline_stale || wk->sampled_seq != wk->item_seq)
+          r.next_tick_us = std::min(r.next_tick_us, fine_tick_us);
+        if (!tick) continue;
+        r.next_tick_us = std::min(r.next_tick_us, account_cpu(pool, wk, now));
         if (proc && !wk->ring.base) observe_proc_state(pool, wk, now);
       }
       r.busy |= pool->nr_busy_items > 0;
@@ -209,22 +235,32 @@ std::uint64_t mono_us() {
   return static_cast<std::uint64_t>(ts.tv_sec) * 1000000ull + static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
 }
 
+// The longest blind pause of the loop's back-off when the youngest item of any watched worker (on
+// any CPU: the pause is blind to all of them) has run for `age_ms`: 500 us while it is young,
+// then half its age, up to one coarse tick. An item that ran long without blocking is CPU-bound
+// (with the default threshold the CPU-hog rule takes it out of nr_running at 10 ms anyway); the
+// pause costs a block at age A at most A/2 of delay, and the loop, which preempts that item at
+// every pause, ends up at one wake-up per tick.
+unsigned quiet_cap_us(std::uint64_t age_ms) {
+  constexpr unsigned young_cap_us = 500;
+  const std::uint64_t half_us = age_ms == ~0ull ? young_cap_us : age_ms * 500;
+  return static_cast<unsigned>(std::clamp<std::uint64_t>(half_us, young_cap_us, coarse_tick_us));
+}
+
 void sampler_main() {
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
   pthread_setname_np(pthread_self(), "cmwq-cm");
   auto& s = sampler();
-  constexpr int linger_ticks = 50;  // stay ticking briefly after the last busy tick
-  constexpr std::uint64_t tick_us = 1000;
-  constexpr unsigned min_quiet_us = 50, max_quiet_us = 500, loop_gap_us = 100;
+  constexpr std::uint64_t linger_us = 50000;  // stay ticking briefly after the last busy pass
+  constexpr unsigned min_quiet_us = 50, loop_gap_us = 100;
   unsigned quiet_us = 0;
-  int idle_ticks = 0;
   bool armed = false;
-  std::uint64_t last_tick = mono_us();
+  std::uint64_t last_tick = mono_us(), next_tick = last_tick + fine_tick_us, last_busy = last_tick;
   s.parked.store(false, std::memory_order_relaxed);
   for (;;) {
-    if (idle_ticks >= linger_ticks) {
+    if (mono_us() - last_busy >= linger_us) {
       // Park: announce it first, then look once more. A worker that starts an item increments
       // its pool's nr_busy_items and reads `parked` under the same pool lock that sample_all()
       // takes, so either that last look sees its item, or the worker sees `parked` (the store
@@ -236,7 +272,8 @@ void sampler_main() {
         s.wake_requested = false;
       }
       s.parked.store(false, std::memory_order_relaxed);
-      idle_ticks = 0;
+      last_busy = mono_us();
+      next_tick = last_busy;  // a new item: take its baseline now
     }
     // Armed, any worker's switch record wakes us (perf); otherwise only the tick or a poke.
     // Sharing a CPU with a watched worker feeds a loop: that worker's switch-in wakes the
@@ -244,19 +281,31 @@ void sampler_main() {
     // again (measured: 25% of a core with one worker armed, 0.9% with the manager on the other
     // CPU). So only there, and only while useless wake-ups follow each other within
     // loop_gap_us, records that block nobody back the listening off, doubling a quiet gap up to
-    // max_quiet_us. Otherwise the manager listens without a gap: that gap, blind to a block, was
+    // quiet_cap_us(). Otherwise the manager listens without a gap: that gap, blind to a block, was
     // the p99 tail (1.65-5 ms; 70 us without it). Pinning the manager away from watched CPUs
     // instead cut W1's throughput by 2-3x (an affinity change per arming).
-    if (quiet_us) {
-      timespec ts{0, static_cast<long>(quiet_us) * 1000};
+    const std::uint64_t before_pause = mono_us();  // no pause past the next tick (a hog deadline)
+    const std::uint64_t to_tick = next_tick > before_pause ? next_tick - before_pause : 0;
+    const std::uint64_t pause_us = std::min<std::uint64_t>(quiet_us, to_tick);
+    if (pause_us >= 1000) {
+      // Whole milliseconds, rounded up so that the pass after it is the tick it was cut for; a
+      // poke (a pool to watch) ends it early.
+      sched_watch_wait(false, static_cast<int>((pause_us + 999) / 1000));
+    } else if (pause_us) {
+      timespec ts{0, static_cast<long>(pause_us) * 1000};
       nanosleep(&ts, nullptr);
     }
     const std::uint64_t listening_since = mono_us();
-    const bool woken = sched_watch_wait(armed, 1);
+    const std::uint64_t wait_us = next_tick > listening_since ? next_tick - listening_since : 0;
+    const bool woken = sched_watch_wait(armed, static_cast<int>((wait_us + 999) / 1000));
     const std::uint64_t now = mono_us();
-    const bool tick = now - last_tick >= tick_us;
+    const bool tick = now + 100 >= next_tick;  // epoll_wait()'s timer may return a bit early
     if (tick) last_tick = now;
     const pass_result r = sample_all(tick);
+    if (tick)
+      next_tick = now + std::max<std::uint64_t>(r.next_tick_us, 100);
+    else
+      next_tick = std::min(next_tick, last_tick + r.next_tick_us);
     armed = r.armed;
     const int on_cpu = sched_getcpu();
     // The loop's signature is a useless wake-up right after listening again; a lone preemption
@@ -266,8 +315,8 @@ void sampler_main() {
         cm_observer_active() != cm_observer::perf)  // no records to back off from
       quiet_us = 0;
     else if (woken)
-      quiet_us = quiet_us ? std::min(2 * quiet_us, max_quiet_us) : min_quiet_us;
-    if (tick) idle_ticks = r.busy ? 0 : idle_ticks + 1;
+      quiet_us = quiet_us ? std::min(2 * quiet_us, quiet_cap_us(r.youngest_ms)) : min_quiet_us;
+    if (r.busy) last_busy = now;
   }
 }
 
@@ -298,7 +347,22 @@ void sampler_start() noexcept {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  if (pthread_create(&th, &attr, [](void*) -> void* { sampler_main(); return nullptr; }, nullptr) != 0) {
+  // The first worker to run an item starts this thread and would hand it its own CPU pin. On the
+  // CPU of a watched worker every wake-up of the manager preempts that worker, whose records wake
+  // the manager again (sampler_main()); free to move, the scheduler puts it on a CPU with room.
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int c : online_cpus()) CPU_SET(c, &set);
+  const bool pinned = pthread_attr_setaffinity_np(&attr, sizeof set, &set) == 0;
+  void* (*entry)(void*) = [](void*) -> void* { sampler_main(); return nullptr; };
+  int err = pthread_create(&th, &attr, entry, nullptr);
+  if (err && pinned) {  // a mask the process may not use (U3): it keeps the creator's, and works
+    pthread_attr_destroy(&attr);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    err = pthread_create(&th, &attr, entry, nullptr);
+  }
+  if (err != 0) {
     s.started = false;
     CMWQ_WARN("workqueue: cannot start the concurrency sampler thread");
   }
