@@ -31,6 +31,7 @@ class op_refs {
  public:
   explicit op_refs(int n) : slots_(static_cast<std::size_t>(n)) {}
   int get() noexcept;  // returns the slot to pass to put()
+  int get(int cpu) noexcept;  // the same, for a caller that read its CPU (sched_getcpu()) already
   void put(int slot) noexcept;
   long sum() const noexcept;
 
@@ -165,6 +166,8 @@ class wq_ref {
  public:
   wq_ref() = default;
   explicit wq_ref(wq_handle h) noexcept;
+  // The same, with the caller's CPU as sched_getcpu() gave it (the item path reads it once).
+  wq_ref(wq_handle h, int cpu) noexcept;
   ~wq_ref() { reset(); }
   wq_ref(const wq_ref&) = delete;
   wq_ref& operator=(const wq_ref&) = delete;
