@@ -24,13 +24,22 @@
 namespace cmwq::core {
 
 
-bool pwq_tryinc_nr_active(pool_workqueue* pwq) {
-  workqueue* wq = pwq->wq;
-  if (!wq->is_unbound()) {
-    if (pwq->nr_active >= pwq->max_active) return false;
-    pwq->nr_active++;
-    return true;
+// The kernel's insert_work(): defined here, beside activation, its most frequent caller.
+void insert_work(pool_workqueue* pwq, work* w, long data, list_node* head, std::memory_order order, bool activate) {
+  worker_pool* pool = pwq->pool;
+  if (activate) {
+    if (list_empty(&pool->worklist)) watchdog_worklist_starts(pool);
+    tp_activate_work(w);
   }
+  work_data_ref(w).store(data, order);
+  list_add_tail(&w->entry, head);
+}
+
+namespace {
+
+// The node slot of an unbound queue's pwq (pwq_tryinc_nr_active()'s slow half).
+bool tryinc_node_active(pool_workqueue* pwq) CMWQ_REQUIRES(pwq->pool->lock) {
+  workqueue* wq = pwq->wq;
   node_nr_active& node = wq->node_slot(pwq->node_slot);
   lock_guard g(wq->node_lock);
   if (node.nr < node.max) {
@@ -41,6 +50,18 @@ bool pwq_tryinc_nr_active(pool_workqueue* pwq) {
   if (list_empty(&pwq->pending_node.node)) list_add_tail(&pwq->pending_node.node, &node.pending_pwqs);
   return false;
 }
+
+// Inline for the per-CPU case, taken for every item activated from the inactive list.
+inline bool tryinc_nr_active(pool_workqueue* pwq) CMWQ_REQUIRES(pwq->pool->lock) {
+  if (pwq->wq->is_unbound()) return tryinc_node_active(pwq);
+  if (pwq->nr_active >= pwq->max_active) return false;
+  pwq->nr_active++;
+  return true;
+}
+
+}  // namespace
+
+bool pwq_tryinc_nr_active(pool_workqueue* pwq) { return tryinc_nr_active(pwq); }
 
 // Moves an inactive item (and its linked barriers) to the pool's worklist.
 void pwq_activate_work(pool_workqueue* pwq, work* w) {
@@ -69,7 +90,7 @@ bool activate_first_inactive(pool_workqueue* pwq, bool have_slot) CMWQ_REQUIRES(
     }
     if (have_slot)
       pwq->nr_active++;
-    else if (!pwq_tryinc_nr_active(pwq))
+    else if (!tryinc_nr_active(pwq))
       break;
     pwq_activate_work(pwq, w);
     return true;

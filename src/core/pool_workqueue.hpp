@@ -53,7 +53,7 @@ inline pool_workqueue* work_data_pwq(long d) {
 
 // --- pool_workqueue.cpp: activation and completion, pool lock held ------------------------------
 
-// The kernel's insert_work() (queue.cpp): the one way an item enters a list of `pwq`'s pool -
+// The kernel's insert_work() (pool_workqueue.cpp): the one way an item enters a list of `pwq`'s pool -
 // queueing (worklist or inactive list), a flush barrier, activation. Stores `data` as the item's
 // state word with `order`, then links the item at the tail of `head` (pass `pos->next` to link
 // right behind `pos`). With `activate` (`head` is the pool's worklist) the item becomes active:

@@ -81,16 +81,6 @@ int select_cpu(int req_cpu, int here) {
 
 }  // namespace
 
-void insert_work(pool_workqueue* pwq, work* w, long data, list_node* head, std::memory_order order, bool activate) {
-  worker_pool* pool = pwq->pool;
-  if (activate) {
-    if (list_empty(&pool->worklist)) watchdog_worklist_starts(pool);
-    tp_activate_work(w);
-  }
-  work_data_ref(w).store(data, order);
-  list_add_tail(&w->entry, head);
-}
-
 bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept {
   const int here = ::sched_getcpu();
   wq_ref ref(h, here);
@@ -112,7 +102,7 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept {
   // The registry is only asked when the item last ran in another pool than the target's.
   worker_pool* pool = pwq->pool;
   const int last_id = work_data::offq_pool(work_data_ref(w).load(std::memory_order_relaxed));
-  worker_pool* last = last_id == pool->id ? nullptr : pool_by_id(last_id);
+  worker_pool* last = last_id < 0 || last_id == pool->id ? nullptr : pool_by_id(last_id);
   if (last && last != pool) {
     pool = last;
     pool->lock.lock();
