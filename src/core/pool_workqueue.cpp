@@ -7,7 +7,8 @@
 // that node's pending list, and a completing item hands its slot to the next pending pwq of its
 // node in round-robin order. That hand-off may need another pool's lock, so it is done by
 // activate_pending_unbound() after the caller has dropped its own pool lock: pool locks never
-// nest.
+// nest. When the next pending pwq is of the completing item's own pool (one pod: always), the slot
+// is handed over at once under the lock already held (unbound_slot_done()).
 #include "pool_workqueue.hpp"
 
 #include <algorithm>
@@ -129,16 +130,17 @@ bool unbound_slot_done(pool_workqueue* pwq) CMWQ_REQUIRES(pwq->pool->lock) {
   {
     lock_guard g(wq->node_lock);
     if (!list_empty(&node.pending_pwqs)) next = owner_of<pool_workqueue>(node.pending_pwqs.next);
-    work* w = nullptr;
     // node.nr <= node.max: the slot would still be free after the decrement (max may have been
     // lowered, or frozen to 0, since it was taken).
-    if (next && next->pool == pwq->pool && node.nr <= node.max) {
-      next->pool->lock.assert_held();  // the lock of pwq's pool, which the caller holds
-      w = first_inactive_item(next);
-    }
-    if (!w) {
+    if (!next || next->pool != pwq->pool || node.nr > node.max) {
       node.nr--;
       return next != nullptr;
+    }
+    next->pool->lock.assert_held();  // the lock of pwq's pool, which the caller holds
+    work* w = first_inactive_item(next);
+    if (!w) {  // only barriers wait there (their items were cancelled): no taker here
+      node.nr--;
+      return true;
     }
     // Round robin: a pwq that will still wait goes to the back of the line.
     if (inactive_left_after(next, w))

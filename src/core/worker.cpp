@@ -169,7 +169,8 @@ void process_one_work(worker_pool* pool, worker* self, work* w, unsigned long no
   // made before this point, so the function sees them; one that sets it after this point
   // produces a new run.
   work_data_ref(w).exchange(work_data::offq(pool->id, 0), std::memory_order_seq_cst);
-  pwq->stat_inc(pwq_stat_started);
+  pwq->pool->lock.assert_held();  // the item's pwq is in this pool (a rescuer visits it)
+  pwq->stat_inc_locked(pwq_stat_started);
   bool start_sampler = false;
   if (!pool->unbound()) {
     pool->nr_busy_items++;
@@ -184,7 +185,8 @@ void process_one_work(worker_pool* pool, worker* self, work* w, unsigned long no
   call_work_fn(self, wq, w);
 
   pool->lock.lock();
-  pwq->stat_inc(pwq_stat_completed);
+  pwq->pool->lock.assert_held();
+  pwq->stat_inc_locked(pwq_stat_completed);
   if (!pool->unbound()) pool->nr_busy_items--;
   pool->update_worker(self, [&] {
     self->flags &= ~worker_flag::cpu_intensive;
@@ -195,7 +197,6 @@ void process_one_work(worker_pool* pool, worker* self, work* w, unsigned long no
   self->current_work = nullptr;
   self->current_func = nullptr;
   self->current_pwq = nullptr;
-  pwq->pool->lock.assert_held();  // the item's pwq is in this pool (a rescuer visits it)
   if (const int slot = pwq_dec_nr_in_flight(pwq, color, true); slot != no_hand_off) {
     pool->lock.unlock();
     pwq_finish_hand_off(wq, slot);
