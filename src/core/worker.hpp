@@ -81,7 +81,7 @@ struct worker {
                                      //    never freed: a stale one only names the wrong queue)
 
   parker wake;                       // X: unparked by kick_pool(), creation and the reaper
-  std::atomic<bool> started{false};  // X: release by the thread once tid etc. are set; acquire by creator
+  std::atomic<bool> started{false};  // X: release by the thread once tid etc. are set; the creator waits for it
 
   bool counted() const {
     return !(flags & (worker_flag::not_running | worker_flag::idle)) && !sleeping && !observed_sleeping &&

@@ -264,6 +264,9 @@ bool create_worker(worker_pool* pool, bool force) {
     delete wk;
     return false;
   }
+  // The thread sets tid, cpu_clock and stat_fd before it reports in: wait for them, so that every
+  // reader that finds it on the pool's lists (dumps, the watchdog, the sampler) sees them set.
+  wk->started.wait(false, std::memory_order_acquire);
   // Attach and enter idle, then wake it like the kernel's create_worker() does: the new worker
   // looks for work at once.
   lock_guard g(pool->lock);
@@ -306,6 +309,7 @@ void* worker_thread_entry(void* arg) {
   wk->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
   if (wk->nice != 0) set_thread_nice(wk);
   wk->started.store(true, std::memory_order_release);
+  wk->started.notify_one();  // create_worker() waits for it (the worker is not on any list yet)
   if (wk->rescue_wq)
     rescuer_main(wk);
   else if (wk->pool->is_bh())

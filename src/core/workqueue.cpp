@@ -287,6 +287,7 @@ bool create_rescuer(workqueue* wq, event* exited) {
     log_line("workqueue: Failed to create a rescuer kthread for wq \"%s\": -ENOMEM", wq->name);
     return false;
   }
+  r->started.wait(false, std::memory_order_acquire);  // its tid is read by lookups: as create_worker()
   return true;
 }
 
