@@ -113,8 +113,11 @@ work* first_inactive_item(pool_workqueue* pwq) CMWQ_REQUIRES(pwq->pool->lock) {
 // activated with the LINKED barriers behind it (and the barriers ahead of it, which pass through).
 bool inactive_left_after(pool_workqueue* pwq, work* w) CMWQ_REQUIRES(pwq->pool->lock) {
   list_node* n = &w->entry;
-  while (work_data_ref(container_of<work>(n, offsetof(work, entry))).load(std::memory_order_relaxed) & work_data::linked)
+  for (;;) {  // move_linked_works()'s walk: up to the first item without LINKED
+    const long d = work_data_ref(container_of<work>(n, offsetof(work, entry))).load(std::memory_order_relaxed);
+    if (!(d & work_data::linked)) break;
     n = n->next;
+  }
   return n->next != &pwq->inactive_works;
 }
 
