@@ -60,19 +60,6 @@ workqueue* create_system_queue(std::uint32_t slot);
 
 int op_refs::get() noexcept { return get(sched_getcpu()); }
 
-int op_refs::get(int cpu) noexcept {
-  // One slot per possible CPU: the modulo (a division) is only for an id beyond them.
-  const int n = static_cast<int>(slots_.size());
-  const int slot = cpu < 0 ? 0 : cpu < n ? cpu : cpu % n;
-  // seq_cst: pairs with the generation bump in destroy_workqueue() (see wq_ref::wq_ref()).
-  slots_[static_cast<std::size_t>(slot)].n.fetch_add(1, std::memory_order_seq_cst);
-  return slot;
-}
-
-void op_refs::put(int slot) noexcept {
-  slots_[static_cast<std::size_t>(slot)].n.fetch_sub(1, std::memory_order_release);
-}
-
 long op_refs::sum() const noexcept {
   long s = 0;
   for (const auto& x : slots_) s += x.n.load(std::memory_order_acquire);
@@ -109,11 +96,6 @@ wq_ref::wq_ref(wq_handle h, int cpu) noexcept {
   }
   wq_ = wq;
   slot_ = s;
-}
-
-void wq_ref::reset() noexcept {
-  if (wq_) wq_->ops.put(slot_);
-  wq_ = nullptr;
 }
 
 // A snapshot, like wq_ref's check but without taking an op reference: the caller keeps none, so

@@ -31,8 +31,16 @@ class op_refs {
  public:
   explicit op_refs(int n) : slots_(static_cast<std::size_t>(n)) {}
   int get() noexcept;  // returns the slot to pass to put()
-  int get(int cpu) noexcept;  // the same, for a caller that read its CPU (sched_getcpu()) already
-  void put(int slot) noexcept;
+  // The same, for a caller that read its CPU (sched_getcpu()) already. Inline: every queueing.
+  int get(int cpu) noexcept {
+    // One slot per possible CPU: the modulo (a division) is only for an id beyond them.
+    const int n = static_cast<int>(slots_.size());
+    const int slot = cpu < 0 ? 0 : cpu < n ? cpu : cpu % n;
+    // seq_cst: pairs with the generation bump in destroy_workqueue() (see wq_ref::wq_ref()).
+    slots_[static_cast<std::size_t>(slot)].n.fetch_add(1, std::memory_order_seq_cst);
+    return slot;
+  }
+  void put(int slot) noexcept { slots_[static_cast<std::size_t>(slot)].n.fetch_sub(1, std::memory_order_release); }
   long sum() const noexcept;
 
  private:
@@ -174,7 +182,10 @@ class wq_ref {
   workqueue* get() const { return wq_; }
   workqueue* operator->() const { return wq_; }
   explicit operator bool() const { return wq_ != nullptr; }
-  void reset() noexcept;
+  void reset() noexcept {
+    if (wq_) wq_->ops.put(slot_);
+    wq_ = nullptr;
+  }
 
  private:
   workqueue* wq_ = nullptr;
