@@ -12,6 +12,7 @@
 #include <signal.h>
 
 #include <memory>
+#include <string>
 
 namespace {
 
@@ -601,6 +602,37 @@ TEST(cxx_delayed, destructor_of_armed_item_deletes_its_timer) {
   std::this_thread::sleep_for(delay * 3);
   q->flush();
   EXPECT_EQ(runs->load(), 0);
+}
+
+// Issue 14: a pending delayed item is its 96 bytes, closure included: an inline closure sits in
+// its timer's function word, a large one behind a pointer there. Both fire through the timer, run
+// with their captures intact and are freed by the destructor (ASan, LSan).
+TEST(cxx_delayed, closure_kept_in_the_item_runs_from_its_timer) {
+  static_assert(sizeof(cmwq::delayed_work) <= 100);
+  auto q = unbound_queue("cxxd-closure");
+  std::atomic<int> small_runs{0};
+  std::atomic<int>* counter = &small_runs;
+  const std::string big_text(64, 'x');
+  std::string seen;
+  std::atomic<int> big_runs{0};
+  cmwq::delayed_work small{[counter] { counter->fetch_add(1); }};  // inline: one pointer
+  cmwq::delayed_work big{[big_text, &seen, &big_runs] {          // heap: a string and two refs
+    seen = big_text;
+    big_runs.fetch_add(1);
+  }};
+  ASSERT_TRUE(q->enqueue_delayed(small, 5ms));
+  ASSERT_TRUE(q->enqueue_delayed(big, 5ms));
+  EXPECT_TRUE(small.pending() && big.pending());
+  ASSERT_TRUE(wait_until([&] { return small_runs.load() == 1 && big_runs.load() == 1; }));
+  q->flush();
+  EXPECT_EQ(seen, big_text);
+  // Re-armed, cancelled and flushed, the closures stay usable.
+  ASSERT_TRUE(q->enqueue_delayed(small, 10'000ms));
+  EXPECT_TRUE(small.cancel());
+  ASSERT_TRUE(q->enqueue_delayed(big, 10'000ms));
+  EXPECT_TRUE(big.flush());
+  EXPECT_EQ(big_runs.load(), 2);
+  EXPECT_EQ(small_runs.load(), 1);
 }
 
 // --- R15-R16: flush -----------------------------------------------------------------------------

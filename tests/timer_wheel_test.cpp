@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -275,6 +276,56 @@ TEST(timer_wheel, shutdown_makes_later_arms_no_ops) {
   timer_mod(&p.t, jiffies_now());
   ASSERT_TRUE(wait_until([&] { return p.runs.load() == 1; }));
   EXPECT_FALSE(timer_shutdown(&p.t));
+}
+
+// timer_flag_dwork: `function` is the owner's word (a C++ delayed item's closure). init, arm,
+// delete and shutdown never write it; shutdown drops the callback through timer_flag_shut. Armed
+// far ahead only: the implied callback queues a delayed item, which this timer is not part of.
+TEST(timer_wheel, dwork_flag_leaves_the_function_word_to_the_owner) {
+  timer t{};
+  const auto sentinel = reinterpret_cast<timer_fn>(std::uintptr_t{0x5eed'0000'1234'5678});
+  t.function = sentinel;
+  timer_init(&t, record_fn, timer_flag_dwork);
+  EXPECT_EQ(t.function, sentinel);
+  EXPECT_TRUE(timer_has_callback(&t));
+  EXPECT_FALSE(timer_mod(&t, jiffies_now() + 100'000));
+  EXPECT_TRUE(timer_pending(&t));
+  EXPECT_TRUE(timer_del(&t));
+  EXPECT_TRUE(timer_add(&t));  // re-armed at t.expires, still 100 s ahead
+  EXPECT_TRUE(timer_shutdown_sync(&t));
+  EXPECT_FALSE(timer_has_callback(&t));
+  EXPECT_EQ(t.function, sentinel);
+  EXPECT_FALSE(timer_mod(&t, jiffies_now() + 100'000));  // ignored, as for a nulled function
+  EXPECT_FALSE(timer_pending(&t));
+  timer_init(&t, nullptr, timer_flag_dwork);  // re-initialised: a callback again
+  EXPECT_TRUE(timer_has_callback(&t));
+  EXPECT_EQ(t.function, sentinel);
+}
+
+// timer_expiry_after(d) lies between jiffies_now() + d + 1 read before the call (never early) and
+// the same read after it plus d / 16 (its contract). Delays below 32 coarse-clock resolutions (the
+// least margin times 16) read the precise clock and are exact. For longer ones the lower bound
+// holds while the coarse clock lags less than the margin the wheel learnt, which a host that
+// stalls the kernel's timekeeping can break for a moment: it is checked on the best of 3 tries.
+TEST(timer_wheel, expiry_after_is_never_early_and_close) {
+  timespec r{};
+  const bool coarse = clock_getres(CLOCK_MONOTONIC_COARSE, &r) == 0 && r.tv_sec == 0 && r.tv_nsec > 0;
+  for (unsigned long d : {0UL, 1UL, 5UL, 15UL, 63UL, 64UL, 127UL, 128UL, 200UL, 999UL, 1'000UL, 60'000UL,
+                          86'400'000UL}) {
+    const bool exact = !coarse || d * 1'000'000UL < 32UL * static_cast<unsigned long>(r.tv_nsec);
+    for (int i = 0; i < 600; i++) {  // past 256 uses: the lag is measured again on the way
+      long early = 0;
+      for (int attempt = 0; attempt < 3; attempt++) {
+        const unsigned long before = jiffies_now();
+        const unsigned long e = timer_expiry_after(d);
+        const unsigned long after = jiffies_now();
+        ASSERT_LE(jiffies_diff(e, after + d + 1), exact ? 0L : static_cast<long>(d / 16 + 1)) << "delay " << d;
+        early = jiffies_diff(before + d + 1, e);
+        if (early <= 0) break;
+      }
+      ASSERT_LE(early, 0) << "delay " << d;
+    }
+  }
 }
 
 TEST(timer_wheel, del_armed_idle_and_running) {
@@ -666,7 +717,7 @@ TEST(timer_wheel, wrap_around) {
   const std::string filter =
       "timer_wheel.initial_jiffies_is_honoured:timer_wheel.smoke:timer_wheel.fires_not_before_expiry:"
       "timer_wheel.fire_order_follows_expiry:timer_wheel.cascaded_timers_keep_millisecond_precision:"
-      "timer_wheel.far_expiries_are_armed_and_deletable";
+      "timer_wheel.far_expiries_are_armed_and_deletable:timer_wheel.expiry_after_is_never_early_and_close";
   EXPECT_EQ(child_run::rerun_self("CMWQ_INITIAL_JIFFIES", std::to_string(ULONG_MAX - 150), filter), 0)
       << "child run with wrapping jiffies failed or hung (output above)";
 }

@@ -65,6 +65,7 @@ struct raw_rcu_work {
 
 // Engine entry points used by the inline parts of the C++ API.
 void work_init(raw_work* w, void (*fn)(::work_struct*), const raw_lockdep_class* cls = nullptr) noexcept;
+// Leaves w->timer.function alone: it holds the C++ item's closure (cmwq::delayed_work).
 void delayed_work_init(raw_delayed_work* w, void (*fn)(::work_struct*), const raw_lockdep_class* cls = nullptr) noexcept;
 void* spawn_alloc(std::size_t size, std::size_t align) noexcept;  // nullptr on failure
 void spawn_free(void* p, std::size_t size, std::size_t align) noexcept;

@@ -1,16 +1,18 @@
 // include/cmwq/item_closure.hpp - where a C++ work item keeps its closure (plumbing of
 // cmwq::work and cmwq::delayed_work; callers ignore it).
 //
-//   cmwq::detail::item_closure  8 bytes right after the item's raw engine struct: the closure
-//                               itself when it is small and trivially copyable ([this], [ptr],
-//                               [i]: the common case), else a pointer to it on the heap.
+//   cmwq::detail::item_closure  8 bytes at a fixed offset from the item's work_struct (right
+//                               after a work's raw struct; in a delayed_work's timer function
+//                               word): the closure itself when it is small and trivially
+//                               copyable ([this], [ptr], [i]: the common case), else a pointer to
+//                               it on the heap.
 //
 // The engine calls an item through raw_work.func, so that pointer is the type erasure: store()
 // returns a trampoline made for the closure's type and for where the closure sits (Offset bytes
 // after the work_struct the engine passes), and no vtable or `self` pointer is needed. A heap
 // closure is recognised by its trampoline (one per Offset), which is how destroy() knows to free
-// it. This keeps a pending cmwq::delayed_work at sizeof(raw_delayed_work) + 8 bytes, with no
-// allocation for small closures (issue 14: it was 112 bytes plus a 32-byte heap chunk).
+// it. This keeps a pending cmwq::delayed_work at sizeof(raw_delayed_work), 96 bytes, with no
+// allocation for small closures (issue 14: it was 112 bytes plus a 32-byte heap chunk, then 104).
 #pragma once
 
 #include <cstddef>
@@ -32,6 +34,7 @@ class item_closure {
 
   // Keeps `fn` here (or on the heap: may throw std::bad_alloc) and returns the function the
   // engine must call with the item's work_struct, which lies Offset bytes before this object.
+  // The 8 bytes may hold anything before (store() never reads them).
   template <std::size_t Offset, class F>
   entry_fn store(F&& fn) {
     using D = std::decay_t<F>;

@@ -175,9 +175,9 @@ bool queue_delayed_owned(int cpu, wq_handle h, delayed_work* dw, unsigned long d
     CMWQ_WARN_ONCE("workqueue: delayed work %p armed for offline CPU %d", reinterpret_cast<void*>(dw->w.func), cpu);
   dw->wq = h;
   dw->cpu = cpu;
-  // +1: jiffies are whole milliseconds, so the current one is partly over; one more makes the
-  // item never run before `delay` ms have passed (the kernel may run it up to a jiffy early).
-  dw->t.expires = jiffies_now() + delay + 1;
+  // Never before `delay` ms have passed (the kernel may run it up to a jiffy early); long delays
+  // read the cheap coarse clock (timer_wheel.hpp).
+  dw->t.expires = timer_expiry_after(delay);
   timer_add(&dw->t);
   return true;
 }
@@ -188,7 +188,7 @@ bool queue_delayed_owned(int cpu, wq_handle h, delayed_work* dw, unsigned long d
 // refuses, before PENDING is taken.
 bool delayed_work_initialised(const delayed_work* dw, const char* what) {
   if (!work_initialised(&dw->w, what)) return false;
-  if (dw->t.function) return true;
+  if (timer_has_callback(&dw->t)) return true;
   CMWQ_WARN("%s: delayed work %p has no timer function (INIT_WORK instead of INIT_DELAYED_WORK?)", what,
             static_cast<const void*>(dw));
   return false;

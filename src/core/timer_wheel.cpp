@@ -44,6 +44,7 @@
 #include "timer_wheel.hpp"
 
 #include "context.hpp"
+#include "delayed_work.hpp"
 
 #include <pthread.h>
 #include <signal.h>
@@ -162,6 +163,48 @@ unsigned long jiffies_offset() {
   return offset;
 }
 
+// CLOCK_MONOTONIC_COARSE is the kernel's monotonic time as of its last timekeeping update: never
+// ahead of CLOCK_MONOTONIC, and a read of the vDSO's data page instead of a clock-source read
+// (kvm-clock: 20-50 ns, as much as the rest of an arm). Its lag is not bounded by its resolution:
+// on this project's VM (4 ms ticks) it was 3 to 7.3 ms. So "coarse + margin" is used as an upper
+// bound of now, with a margin learnt from the lag itself: twice the resolution, or 1 ms more than
+// the largest lag measured, at start and on every 256th use in each thread (that use reads both
+// clocks). A lag that jumps past everything seen before, by more than 1 ms, would make an item
+// early by the excess; the kernel's own jiffies lag the same way.
+unsigned long mono_ns(clockid_t id) {
+  timespec ts;
+  if (clock_gettime(id, &ts) != 0) return 0;
+  return static_cast<unsigned long>(ts.tv_sec) * 1000000000UL + static_cast<unsigned long>(ts.tv_nsec);
+}
+
+std::atomic<unsigned long> coarse_margin_ns{0};  // X: relaxed; only grows; 0 = coarse unusable
+
+// Raises the margin to @lag_ns + 1 ms if that is more.
+void note_coarse_lag(unsigned long lag_ns) {
+  const unsigned long want = lag_ns + 1000000UL;
+  unsigned long m = coarse_margin_ns.load(std::memory_order_relaxed);
+  while (m < want && !coarse_margin_ns.compare_exchange_weak(m, want, std::memory_order_relaxed)) {
+  }
+}
+
+// Sets the margin up once; true if the coarse clock can be used at all.
+bool coarse_clock_usable() {
+  static const bool usable = [] {
+    timespec r;
+    if (clock_getres(CLOCK_MONOTONIC_COARSE, &r) != 0 || r.tv_sec != 0 || r.tv_nsec <= 0) return false;
+    coarse_margin_ns.store(2 * static_cast<unsigned long>(r.tv_nsec), std::memory_order_relaxed);
+    for (int i = 0; i < 64; i++) {
+      const unsigned long coarse = mono_ns(CLOCK_MONOTONIC_COARSE);
+      const unsigned long precise = mono_ns(CLOCK_MONOTONIC);
+      if (precise > coarse) note_coarse_lag(precise - coarse);
+    }
+    return true;
+  }();
+  return usable;
+}
+
+thread_local unsigned tls_coarse_uses = 0;  // W: the calling thread's timer_expiry_after() count
+
 // The CLOCK_MONOTONIC instant, in nanoseconds, at which jiffy @j begins.
 long long jiffy_to_mono_ns(unsigned long j) {
   const unsigned long ms = j - jiffies_offset();  // exact even if j wrapped: unsigned arithmetic
@@ -235,6 +278,22 @@ void file_timer(wheel& w, timer* t) CMWQ_REQUIRES(w.lock) {
 }
 
 bool armed(const timer* t) { return t->pprev != nullptr; }  // under the lock: a plain read
+
+// The function a due @t calls, or null after timer_shutdown*(). Context: w.lock held.
+timer_fn callback_of(const timer* t) {
+  const unsigned int f = __atomic_load_n(&t->flags, __ATOMIC_RELAXED);
+  if (f & timer_flag_dwork) return (f & timer_flag_shut) ? nullptr : delayed_work_timer_fn;
+  return t->function;
+}
+
+// What timer_shutdown*() does to the callback: later arms are ignored until timer_init().
+// Context: w.lock held.
+void drop_callback(timer* t) {
+  if (__atomic_load_n(&t->flags, __ATOMIC_RELAXED) & timer_flag_dwork)
+    __atomic_fetch_or(&t->flags, timer_flag_shut, __ATOMIC_RELAXED);  // `function` is the owner's
+  else
+    __atomic_store_n(&t->function, nullptr, __ATOMIC_RELAXED);
+}
 
 // linked - true if @t is in the expired list or in the slot its expiry files it into at some
 // level. Only the links of timers found on the wheel are followed, never @t's own, so @t may be
@@ -346,7 +405,7 @@ void collect_due(wheel& w, unsigned long now) CMWQ_REQUIRES(w.lock) {
 void run_expired(wheel& w) CMWQ_REQUIRES(w.lock) {
   while (timer* t = w.expired) {
     detach(w, t);
-    timer_fn fn = t->function;
+    timer_fn fn = callback_of(t);
     w.running = t;
     w.lock.unlock();
     // Injected: a stall just before the callback, while timer_del_sync(t) must wait for it.
@@ -492,7 +551,7 @@ bool del_sync_common(timer* t, bool shutdown) {
       was_armed = true;
     }
     if (take_sync_disarmed(w, t)) was_armed = true;  // the thread disarmed a re-arm for us
-    if (shutdown) t->function = nullptr;
+    if (shutdown) drop_callback(t);
     if (w.running != t) break;
     if (tls_timer_thread) {  // the timer thread runs one callback at a time: this is t's own
       self = true;
@@ -529,8 +588,8 @@ void timer_init(timer* t, timer_fn fn, unsigned int flags) noexcept {
   }
   t->next = nullptr;
   set_pprev(t, nullptr);
-  t->function = fn;
-  t->flags = flags;
+  if (!(flags & timer_flag_dwork)) __atomic_store_n(&t->function, fn, __ATOMIC_RELAXED);
+  __atomic_store_n(&t->flags, flags, __ATOMIC_RELAXED);
 }
 
 bool timer_armed_checked(const timer* t) noexcept {
@@ -549,7 +608,7 @@ bool timer_mod(timer* t, unsigned long expires) noexcept {
     // Same expiry: nothing to do (mod_timer's shortcut, which also keeps its place in line).
     if (was_armed && t->expires == expires) return true;
     if (was_armed) detach(w, t);
-    if (t->function) wake = arm_locked(w, t, expires);
+    if (timer_has_callback(t)) wake = arm_locked(w, t, expires);
   }
   if (wake) wake_thread(w);
   return was_armed;
@@ -561,7 +620,7 @@ bool timer_add(timer* t) noexcept {
   {
     lock_guard g(w.lock);
     if (armed(t)) return false;
-    if (t->function) wake = arm_locked(w, t, t->expires);
+    if (timer_has_callback(t)) wake = arm_locked(w, t, t->expires);
   }
   if (wake) wake_thread(w);
   return true;
@@ -589,7 +648,7 @@ bool timer_reduce(timer* t, unsigned long expires) noexcept {
     was_armed = armed(t);
     if (was_armed && !time_before(expires, t->expires)) return true;
     if (was_armed) detach(w, t);
-    if (t->function) wake = arm_locked(w, t, expires);
+    if (timer_has_callback(t)) wake = arm_locked(w, t, expires);
   }
   if (wake) wake_thread(w);
   return was_armed;
@@ -619,7 +678,7 @@ bool timer_shutdown(timer* t) noexcept {
   lock_guard g(w.lock);
   bool was_armed = armed(t);
   if (was_armed) detach(w, t);
-  t->function = nullptr;
+  drop_callback(t);
   return was_armed;
 }
 
@@ -632,6 +691,20 @@ bool timer_pending(const timer* t) noexcept {
 bool in_timer_callback() noexcept { return tls_timer_thread; }
 
 unsigned long jiffies_now() noexcept { return monotonic_ms() + jiffies_offset(); }
+
+unsigned long timer_expiry_after(unsigned long delay) noexcept {
+  if (!coarse_clock_usable()) return jiffies_now() + delay + 1;
+  const unsigned long margin = coarse_margin_ns.load(std::memory_order_relaxed);
+  // The coarse clock only for delays of at least 16 margins: at most 1/16 later than asked.
+  if (delay < (16 * margin + 999999) / 1000000) return jiffies_now() + delay + 1;
+  const unsigned long coarse = mono_ns(CLOCK_MONOTONIC_COARSE);
+  if ((++tls_coarse_uses & 255) == 0) {
+    const unsigned long precise = mono_ns(CLOCK_MONOTONIC);
+    if (precise > coarse) note_coarse_lag(precise - coarse);
+  }
+  // now < coarse + margin, so its jiffy is at most this one (monotonic_ms()'s arithmetic).
+  return (coarse + margin) / 1000000UL + jiffies_offset() + delay + 1;
+}
 
 timer_stats timer_get_stats() noexcept {
   wheel& w = the_wheel();

@@ -8,6 +8,7 @@
 //   cmwq::core::timer_del_sync() disarms and waits for a running callback (del_timer_sync).
 //   cmwq::core::timer_pending() armed?
 //   cmwq::core::jiffies_now()  the clock all expiries are measured in (1 jiffy = 1 ms, HZ = 1000).
+//   cmwq::core::timer_expiry_after() the expiry for "fire after this delay" (delayed work).
 //
 // Algorithm: a hierarchical timing wheel (G. Varghese and T. Lauck, "Hashed and Hierarchical
 // Timing Wheels", SOSP 1987), as in the kernel's kernel/time/timer.c: arming and disarming are
@@ -46,14 +47,36 @@ struct timer {
   timer* next;              // T: next in the slot's list
   timer** pprev;            // T: nullptr while not armed; read without the lock by timer_pending()
   unsigned long expires;    // T: absolute expiry in jiffies
-  timer_fn function; // I: set by timer_init (T: cleared by timer_shutdown*)
-  unsigned int flags;       // I: TIMER_* flags of the kernel (deferrable, irqsafe, ...), informational
+  // I: set by timer_init (T: cleared by timer_shutdown*). With timer_flag_dwork it is no function
+  // but 8 bytes of the owner's, which timer_init() leaves alone (see the flag).
+  timer_fn function;
+  // I: TIMER_* flags of the kernel (deferrable, irqsafe, ...), informational, and the internal
+  // flags below (T: timer_flag_shut set by timer_shutdown*; relaxed atomic, see timer_has_callback())
+  unsigned int flags;
 };
+
+// Internal flags, outside the kernel's TIMER_INIT_FLAGS (timer_setup() masks them off).
+// timer_flag_dwork: the callback is delayed_work_timer_fn() (delayed_work.hpp) and `function` is
+//   storage of the owner's: cmwq::delayed_work keeps its closure there, which is what keeps it at
+//   96 bytes (issue 14: a separate closure word made it 104). A delayed item's timer function is a
+//   constant, so the word it took was redundant.
+// timer_flag_shut: a timer_flag_dwork timer was shut down (for other timers `function` is nulled).
+inline constexpr unsigned int timer_flag_dwork = 0x00040000;
+inline constexpr unsigned int timer_flag_shut = 0x00020000;
+
+// True if `t` has a callback: timer_init() gave it one and no timer_shutdown() took it away. A
+// racy snapshot without the wheel's lock, like timer_pending().
+inline bool timer_has_callback(const timer* t) noexcept {
+  const unsigned int f = __atomic_load_n(&t->flags, __ATOMIC_RELAXED);
+  if (f & timer_flag_dwork) return !(f & timer_flag_shut);
+  return __atomic_load_n(&t->function, __ATOMIC_RELAXED) != nullptr;
+}
 
 // Prepares `t`, which may be uninitialised memory. If `t` is armed on the wheel (a caller bug: the
 // kernel's debugobjects report "init active"), it warns and disarms `t` first, as the kernel's
 // fixup does, so that the timers linked behind it in its slot are not cut off; a callback that
-// runs meanwhile is not waited for.
+// runs meanwhile is not waited for. With timer_flag_dwork in `flags`, `fn` is ignored and
+// t->function is not written (the owner may have stored its data there already).
 void timer_init(timer* t, timer_fn fn, unsigned int flags) noexcept;
 
 // True if `t` is linked on the wheel now. Unlike timer_pending() it never follows t's own links,
@@ -87,6 +110,14 @@ bool in_timer_callback() noexcept;
 
 // Milliseconds of CLOCK_MONOTONIC since an arbitrary origin, wrapping like an unsigned long.
 unsigned long jiffies_now() noexcept;
+
+// The expiry that makes a timer armed now fire no less than @delay ms of real time from now: at
+// least jiffies_now() + delay + 1 (the current jiffy is partly over), at most 1/16 of @delay more.
+// Long delays (at least 16 margins: 128 ms or more on a host with a 4 ms tick) read
+// CLOCK_MONOTONIC_COARSE, about 6 ns instead of 20-50 ns, plus a margin for its lag that the
+// wheel measures (timer_wheel.cpp); shorter ones read CLOCK_MONOTONIC and keep one-jiffy
+// precision. Never blocks.
+unsigned long timer_expiry_after(unsigned long delay) noexcept;
 
 // --- additions for the kernel's less common timer calls (kcompat maps them 1:1) ---------------
 

@@ -17,11 +17,13 @@ static_assert(sizeof(cmwq::detail::raw_lockdep_class) == sizeof(cmwq::lockdep::m
 static_assert(sizeof(cmwq::detail::raw_delayed_work) == sizeof(core::delayed_work));
 static_assert(offsetof(cmwq::detail::raw_delayed_work, timer) == offsetof(core::delayed_work, t));
 static_assert(offsetof(cmwq::detail::raw_delayed_work, wq) == offsetof(core::delayed_work, wq));
+static_assert(offsetof(cmwq::detail::raw_timer, function) == offsetof(core::timer, function));
 // The engine's work_struct* is the item's address, and item_closure finds the closure right
-// after the raw struct (include/cmwq/item_closure.hpp).
+// after a work's raw struct, and in a delayed work's timer function word (timer_flag_dwork).
 static_assert(std::is_standard_layout_v<cmwq::work> && std::is_standard_layout_v<cmwq::delayed_work>);
 static_assert(sizeof(cmwq::work) == sizeof(cmwq::detail::raw_work) + sizeof(cmwq::detail::item_closure));
-static_assert(sizeof(cmwq::delayed_work) == sizeof(cmwq::detail::raw_delayed_work) + sizeof(cmwq::detail::item_closure));
+static_assert(sizeof(cmwq::delayed_work) == sizeof(cmwq::detail::raw_delayed_work));
+static_assert(sizeof(cmwq::delayed_work) <= 100, "issue 14: a pending delayed work fits in 100 bytes");
 
 namespace cmwq {
 
@@ -42,7 +44,8 @@ void detail::work_init(raw_work* w, void (*fn)(::work_struct*), const raw_lockde
   core::work_init(W(w), fn, reinterpret_cast<const cmwq::lockdep::map*>(cls));
 }
 void detail::delayed_work_init(raw_delayed_work* w, void (*fn)(::work_struct*), const raw_lockdep_class* cls) noexcept {
-  core::delayed_work_init(DW(w), fn, 0, reinterpret_cast<const cmwq::lockdep::map*>(cls));
+  // timer_flag_dwork: the timer's function word holds the closure (cmwq::delayed_work).
+  core::delayed_work_init(DW(w), fn, core::timer_flag_dwork, reinterpret_cast<const cmwq::lockdep::map*>(cls));
 }
 
 work::~work() {
@@ -66,7 +69,7 @@ delayed_work::~delayed_work() {
     core::cancel_delayed_work(DW(raw()));
   else
     core::cancel_delayed_work_sync(DW(raw()));
-  closure_.destroy<sizeof(detail::raw_delayed_work)>(raw_.work.func);
+  closure()->destroy<closure_offset>(raw_.work.func);
 }
 bool delayed_work::flush() noexcept { return core::flush_delayed_work(DW(raw())); }
 bool delayed_work::cancel() noexcept { return core::cancel_delayed_work(DW(raw())); }
