@@ -714,3 +714,30 @@ TEST(capi_concurrency, singlethread_queue_is_ordered_with_rescuer) {
 }
 
 }  // namespace
+
+// R12/R13 on an unbound queue: a completing item hands its slot on under its own pool's lock. A
+// cancelled inactive item may leave its flusher's barrier at the head of the inactive list; the
+// barrier passes through without the slot and the next item still gets it. Whether the flusher's
+// barrier is linked before the cancel or flush_work() finds the item idle, the outcome is the same.
+TEST(capi_concurrency, unbound_slot_hand_off_passes_a_stranded_barrier_to_the_next_item) {
+  owned_wq wq(alloc_workqueue("capi-uslot", WQ_UNBOUND, 1));
+  probe a, b, c;
+  a.gated = true;
+  EXPECT_TRUE(queue_work(wq, &a.work));
+  ASSERT_TRUE(a.wait_runs(1));
+  EXPECT_TRUE(queue_work(wq, &b.work));  // inactive: a holds the one slot
+  EXPECT_TRUE(queue_work(wq, &c.work));
+  std::thread flusher([&] { flush_work(&b.work); });
+  cancel_work(&b.work);
+  a.open();
+  flusher.join();
+  flush_workqueue(wq);
+  EXPECT_EQ(a.runs.load(), 1);
+  EXPECT_EQ(b.runs.load(), 0);
+  EXPECT_EQ(c.runs.load(), 1);
+  // The slot is free again: a new item runs.
+  probe d;
+  EXPECT_TRUE(queue_work(wq, &d.work));
+  flush_workqueue(wq);
+  EXPECT_EQ(d.runs.load(), 1);
+}

@@ -7,7 +7,8 @@
 // that node's pending list, and a completing item hands its slot to the next pending pwq of its
 // node in round-robin order. That hand-off may need another pool's lock, so it is done by
 // activate_pending_unbound() after the caller has dropped its own pool lock: pool locks never
-// nest.
+// nest. When the next pending pwq is of the completing item's own pool (one pod: always), the slot
+// is handed over at once under the lock already held (unbound_slot_done()).
 #include "pool_workqueue.hpp"
 
 #include <algorithm>
@@ -24,13 +25,22 @@
 namespace cmwq::core {
 
 
-bool pwq_tryinc_nr_active(pool_workqueue* pwq) {
-  workqueue* wq = pwq->wq;
-  if (!wq->is_unbound()) {
-    if (pwq->nr_active >= pwq->max_active) return false;
-    pwq->nr_active++;
-    return true;
+// The kernel's insert_work(): defined here, beside activation, its most frequent caller.
+void insert_work(pool_workqueue* pwq, work* w, long data, list_node* head, std::memory_order order, bool activate) {
+  worker_pool* pool = pwq->pool;
+  if (activate) {
+    if (list_empty(&pool->worklist)) watchdog_worklist_starts(pool);
+    tp_activate_work(w);
   }
+  work_data_ref(w).store(data, order);
+  list_add_tail(&w->entry, head);
+}
+
+namespace {
+
+// The node slot of an unbound queue's pwq (pwq_tryinc_nr_active()'s slow half).
+bool tryinc_node_active(pool_workqueue* pwq) CMWQ_REQUIRES(pwq->pool->lock) {
+  workqueue* wq = pwq->wq;
   node_nr_active& node = wq->node_slot(pwq->node_slot);
   lock_guard g(wq->node_lock);
   if (node.nr < node.max) {
@@ -42,6 +52,18 @@ bool pwq_tryinc_nr_active(pool_workqueue* pwq) {
   return false;
 }
 
+// Inline for the per-CPU case, taken for every item activated from the inactive list.
+inline bool tryinc_nr_active(pool_workqueue* pwq) CMWQ_REQUIRES(pwq->pool->lock) {
+  if (pwq->wq->is_unbound()) return tryinc_node_active(pwq);
+  if (pwq->nr_active >= pwq->max_active) return false;
+  pwq->nr_active++;
+  return true;
+}
+
+}  // namespace
+
+bool pwq_tryinc_nr_active(pool_workqueue* pwq) { return tryinc_nr_active(pwq); }
+
 // Moves an inactive item (and its linked barriers) to the pool's worklist.
 void pwq_activate_work(pool_workqueue* pwq, work* w) {
   list_node* worklist = &pwq->pool->worklist;
@@ -52,9 +74,13 @@ void pwq_activate_work(pool_workqueue* pwq, work* w) {
   if (d & work_data::linked) move_linked_works(container_of<work>(chain, offsetof(work, entry)), worklist);
 }
 
-// Activates the first inactive item if a slot is free. Barriers whose item was stolen while
-// inactive are passed through without taking a slot (R13). Returns whether anything moved.
-bool pwq_activate_first_inactive(pool_workqueue* pwq) {
+namespace {
+
+// Activates the first inactive item, taking a slot with pwq_tryinc_nr_active() or, with
+// `have_slot`, using a node slot the caller already counts for it (unbound only). Barriers whose
+// item was stolen while inactive are passed through without taking a slot (R13). Returns whether
+// anything moved.
+bool activate_first_inactive(pool_workqueue* pwq, bool have_slot) CMWQ_REQUIRES(pwq->pool->lock) {
   bool moved = false;
   while (!list_empty(&pwq->inactive_works)) {
     work* w = container_of<work>(pwq->inactive_works.next, offsetof(work, entry));
@@ -63,12 +89,77 @@ bool pwq_activate_first_inactive(pool_workqueue* pwq) {
       moved = true;
       continue;
     }
-    if (!pwq_tryinc_nr_active(pwq)) break;
+    if (have_slot)
+      pwq->nr_active++;
+    else if (!tryinc_nr_active(pwq))
+      break;
     pwq_activate_work(pwq, w);
     return true;
   }
   return moved;
 }
+
+// The first inactive item of `pwq` that needs a slot (barriers ahead of it pass through without
+// one), or nullptr.
+work* first_inactive_item(pool_workqueue* pwq) CMWQ_REQUIRES(pwq->pool->lock) {
+  for (list_node* n = pwq->inactive_works.next; n != &pwq->inactive_works; n = n->next) {
+    work* w = container_of<work>(n, offsetof(work, entry));
+    if (!is_barrier(w)) return w;
+  }
+  return nullptr;
+}
+
+// Whether `pwq`'s inactive list still holds anything once `w`, its first item needing a slot, is
+// activated with the LINKED barriers behind it (and the barriers ahead of it, which pass through).
+bool inactive_left_after(pool_workqueue* pwq, work* w) CMWQ_REQUIRES(pwq->pool->lock) {
+  list_node* n = &w->entry;
+  for (;;) {  // move_linked_works()'s walk: up to the first item without LINKED
+    const long d = work_data_ref(container_of<work>(n, offsetof(work, entry))).load(std::memory_order_relaxed);
+    if (!(d & work_data::linked)) break;
+    n = n->next;
+  }
+  return n->next != &pwq->inactive_works;
+}
+
+// Unbound completion with the pool lock held: frees the node slot of an active item, or, when the
+// next pwq in the node's round robin is one of this pool (the single-pod case: usually `pwq`
+// itself), hands the slot straight to it under the lock already held, as activate_pending_unbound()
+// would after dropping it, without the node slot's count going down in between. Returns whether a
+// waiting pwq of another pool must still be served (the caller's hand-off).
+bool unbound_slot_done(pool_workqueue* pwq) CMWQ_REQUIRES(pwq->pool->lock) {
+  workqueue* wq = pwq->wq;
+  node_nr_active& node = wq->node_slot(pwq->node_slot);
+  pool_workqueue* next = nullptr;
+  {
+    lock_guard g(wq->node_lock);
+    if (!list_empty(&node.pending_pwqs)) next = owner_of<pool_workqueue>(node.pending_pwqs.next);
+    // node.nr <= node.max: the slot would still be free after the decrement (max may have been
+    // lowered, or frozen to 0, since it was taken).
+    if (!next || next->pool != pwq->pool || node.nr > node.max) {
+      node.nr--;
+      return next != nullptr;
+    }
+    next->pool->lock.assert_held();  // the lock of pwq's pool, which the caller holds
+    work* w = first_inactive_item(next);
+    if (!w) {  // only barriers wait there (their items were cancelled): no taker here
+      node.nr--;
+      return true;
+    }
+    // Round robin: a pwq that will still wait goes to the back of the line.
+    if (inactive_left_after(next, w))
+      list_move_tail(&next->pending_node.node, &node.pending_pwqs);
+    else
+      list_del_init(&next->pending_node.node);
+  }
+  next->pool->lock.assert_held();
+  activate_first_inactive(next, /*have_slot=*/true);
+  next->pool->kick();
+  return false;
+}
+
+}  // namespace
+
+bool pwq_activate_first_inactive(pool_workqueue* pwq) { return activate_first_inactive(pwq, false); }
 
 int pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) {
   workqueue* wq = pwq->wq;
@@ -78,10 +169,7 @@ int pwq_dec_nr_in_flight(pool_workqueue* pwq, int color, bool was_active) {
     if (!wq->is_unbound()) {
       if (pwq_activate_first_inactive(pwq)) pwq->pool->kick();
     } else {
-      node_nr_active& node = wq->node_slot(pwq->node_slot);
-      lock_guard g(wq->node_lock);
-      node.nr--;
-      hand_off = !list_empty(&node.pending_pwqs);
+      hand_off = unbound_slot_done(pwq);
     }
   }
   // Pairs with the seq_cst increment of nr_flushers in flush_workqueue(): either the flusher

@@ -37,7 +37,10 @@ struct alignas(256) pool_workqueue {
   owned_node<pool_workqueue> pending_node{{}, this};  // N: on its node's pending_pwqs, waiting
   owned_node<pool_workqueue> mayday_node{{}, this};   // M: on wq.maydays asking for the rescuer
   bool on_mayday = false;                  // M
-  std::array<std::atomic<std::uint64_t>, pwq_nr_stats> stats{};  // X: relaxed counters
+  // X: relaxed counters. started and completed are L to write (stat_inc_locked()): every writer
+  // holds the pool lock, so they need no locked read-modify-write; the others may be written
+  // without it (mayday under M, the manager's counters).
+  std::array<std::atomic<std::uint64_t>, pwq_nr_stats> stats{};
 
   pool_workqueue(worker_pool* p, workqueue* q, int max) : pool(p), wq(q), max_active(max) {
     list_init(&inactive_works);
@@ -45,6 +48,10 @@ struct alignas(256) pool_workqueue {
     list_init(&mayday_node.node);
   }
   void stat_inc(pwq_stat s, std::uint64_t by = 1) { stats[s].fetch_add(by, std::memory_order_relaxed); }
+  // For a counter whose every writer holds the pool lock: a load and a store, no lock prefix.
+  void stat_inc_locked(pwq_stat s) CMWQ_REQUIRES(pool->lock) {
+    stats[s].store(stats[s].load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
 };
 
 inline pool_workqueue* work_data_pwq(long d) {
@@ -53,7 +60,7 @@ inline pool_workqueue* work_data_pwq(long d) {
 
 // --- pool_workqueue.cpp: activation and completion, pool lock held ------------------------------
 
-// The kernel's insert_work() (queue.cpp): the one way an item enters a list of `pwq`'s pool -
+// The kernel's insert_work() (pool_workqueue.cpp): the one way an item enters a list of `pwq`'s pool -
 // queueing (worklist or inactive list), a flush barrier, activation. Stores `data` as the item's
 // state word with `order`, then links the item at the tail of `head` (pass `pos->next` to link
 // right behind `pos`). With `activate` (`head` is the pool's worklist) the item becomes active:

@@ -6,6 +6,8 @@
 // to that pool so the same worker runs it next (R5). Under the pool lock it is tagged with the
 // pwq's flush colour, and either appended to the worklist (a free max_active slot and nobody
 // waiting before it) or parked on the pwq's inactive list (R11).
+#include <sched.h>
+
 #include <cinttypes>
 
 #include "context.hpp"
@@ -59,31 +61,29 @@ bool refuses_new_work(workqueue* wq) {
          !is_chained_work(wq);
 }
 
-int select_cpu(int req_cpu) {
-  if (req_cpu == cpu_unbound) return current_cpu();
+// The local CPU from `here`, what sched_getcpu() said (current_cpu() without a second call).
+int local_cpu(int here) {
+  const topology& t = topology::get();
+  return t.online.test(here) ? here : t.online.first();
+}
+
+// `here`: the caller's CPU, read once per queueing (it also picks the op_refs slot).
+int select_cpu(int req_cpu, int here) {
+  if (req_cpu == cpu_unbound) return local_cpu(here);
   if (cpu_online(req_cpu)) return req_cpu;
   if (req_cpu < 0 || req_cpu >= cpu_unbound) {
     CMWQ_WARN_ONCE("workqueue: invalid CPU %d, queueing on the local CPU", req_cpu);
-    return current_cpu();
+    return local_cpu(here);
   }
   // U2: an offline CPU behaves like the kernel's disassociated pool: the item still runs.
-  return current_cpu();
+  return local_cpu(here);
 }
 
 }  // namespace
 
-void insert_work(pool_workqueue* pwq, work* w, long data, list_node* head, std::memory_order order, bool activate) {
-  worker_pool* pool = pwq->pool;
-  if (activate) {
-    if (list_empty(&pool->worklist)) watchdog_worklist_starts(pool);
-    tp_activate_work(w);
-  }
-  work_data_ref(w).store(data, order);
-  list_add_tail(&w->entry, head);
-}
-
 bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept {
-  wq_ref ref(h);
+  const int here = ::sched_getcpu();
+  wq_ref ref(h, here);
   if (!ref) {
     warn_queue_on_dead_handle(h, w);
     clear_pending(w);
@@ -95,12 +95,14 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept {
     clear_pending(w);
     return false;
   }
-  pool_workqueue* pwq = wq->pwq_for_cpu(select_cpu(req_cpu));
+  pool_workqueue* pwq = wq->pwq_for_cpu(select_cpu(req_cpu, here));
 
   // R5: still running in its last pool for this queue? Then it goes there. `pool` always names
   // the pool whose lock is held, so the analysis follows the lock through the redirect.
-  worker_pool* last = pool_by_id(work_data::offq_pool(work_data_ref(w).load(std::memory_order_relaxed)));
+  // The registry is only asked when the item last ran in another pool than the target's.
   worker_pool* pool = pwq->pool;
+  const int last_id = work_data::offq_pool(work_data_ref(w).load(std::memory_order_relaxed));
+  worker_pool* last = last_id < 0 || last_id == pool->id ? nullptr : pool_by_id(last_id);
   if (last && last != pool) {
     pool = last;
     pool->lock.lock();
@@ -129,7 +131,9 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept {
   }
   const int color = pwq->work_color;
   tp_queue_work(req_cpu, pwq, w);
-  pwq->nr_in_flight[static_cast<std::size_t>(color)].fetch_add(1, std::memory_order_relaxed);
+  // Every writer of nr_in_flight holds the pool lock: a load and a store, no locked add.
+  auto& in_flight = pwq->nr_in_flight[static_cast<std::size_t>(color)];
+  in_flight.store(in_flight.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   const void* wake = nullptr;  // a worker to wake once the pool lock is dropped
   const long d = reinterpret_cast<long>(pwq) | work_data::pending | work_data::pwq |
                  (static_cast<long>(color) << work_data::color_shift);

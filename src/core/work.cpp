@@ -35,11 +35,9 @@ struct wq_barrier {
   pid_t waiter = 0;  // I: thread id of the flusher, for dumps ("BAR(<tid>)")
 };
 
-void barrier_fn(::work_struct*) {}
-
 }  // namespace
 
-bool is_barrier(const work* w) noexcept { return w->func == barrier_fn; }
+void barrier_fn(::work_struct*) noexcept {}
 
 void wq_barrier_signal(work* w) noexcept { reinterpret_cast<wq_barrier*>(w)->done.signal(); }
 pid_t barrier_waiter(const work* w) noexcept { return reinterpret_cast<const wq_barrier*>(w)->waiter; }
@@ -275,10 +273,8 @@ bool flushes_own_ordered_queue(work* w) {
 
 }  // namespace
 
-bool work_initialised(const work* w, const char* what) noexcept {
-  if (w->func) return true;
+void warn_uninitialised_work(const work* w, const char* what) noexcept {
   CMWQ_WARN("%s: work item %p was never initialised (NULL func)", what, static_cast<const void*>(w));
-  return false;
 }
 
 // --- public item-side API -------------------------------------------------------------------------

@@ -99,7 +99,12 @@ void work_init(work* w, work_fn fn, const lockdep::map* map = nullptr) noexcept;
  * Otherwise warns "<what>: work item ... was never initialised (NULL func)": the caller refuses
  * the item (zero-filled memory). Return: true if @w has a function.
  */
-bool work_initialised(const work* w, const char* what) noexcept;
+void warn_uninitialised_work(const work* w, const char* what) noexcept;  // work.cpp: the warning
+inline bool work_initialised(const work* w, const char* what) noexcept {
+  if (w->func) return true;
+  warn_uninitialised_work(w, what);
+  return false;
+}
 
 // CPU argument meaning "the local CPU" (the kernel's WORK_CPU_UNBOUND).
 inline constexpr int cpu_unbound = 4096;

@@ -136,7 +136,8 @@ void call_work_fn(worker* self, workqueue* wq, work* w) {
     report_leaked_lock(self, fn, locks_before, locks_after, pc_before, pc_after);
 }
 
-void process_one_work(worker_pool* pool, worker* self, work* w) CMWQ_REQUIRES(pool->lock) {
+// `now`: coarse_jiffies() read by the caller just before, the item's start stamp.
+void process_one_work(worker_pool* pool, worker* self, work* w, unsigned long now) CMWQ_REQUIRES(pool->lock) {
   list_del_init(&w->entry);
   if (is_barrier(w)) {
     wq_barrier_signal(w);  // the waiter may free `w` from here on
@@ -151,7 +152,7 @@ void process_one_work(worker_pool* pool, worker* self, work* w) CMWQ_REQUIRES(po
   self->current_func = w->func;
   self->current_pwq = pwq;
   self->current_color = color;
-  self->current_start_ms = coarse_jiffies();  // dumps; the sampler keeps its own fine stamp
+  self->current_start_ms = now;  // dumps; the sampler keeps its own fine stamp
   self->item_seq++;
   self->desc_valid = false;
   self->last_wq = wq;
@@ -168,7 +169,8 @@ void process_one_work(worker_pool* pool, worker* self, work* w) CMWQ_REQUIRES(po
   // made before this point, so the function sees them; one that sets it after this point
   // produces a new run.
   work_data_ref(w).exchange(work_data::offq(pool->id, 0), std::memory_order_seq_cst);
-  pwq->stat_inc(pwq_stat_started);
+  pwq->pool->lock.assert_held();  // the item's pwq is in this pool (a rescuer visits it)
+  pwq->stat_inc_locked(pwq_stat_started);
   bool start_sampler = false;
   if (!pool->unbound()) {
     pool->nr_busy_items++;
@@ -183,7 +185,8 @@ void process_one_work(worker_pool* pool, worker* self, work* w) CMWQ_REQUIRES(po
   call_work_fn(self, wq, w);
 
   pool->lock.lock();
-  pwq->stat_inc(pwq_stat_completed);
+  pwq->pool->lock.assert_held();
+  pwq->stat_inc_locked(pwq_stat_completed);
   if (!pool->unbound()) pool->nr_busy_items--;
   pool->update_worker(self, [&] {
     self->flags &= ~worker_flag::cpu_intensive;
@@ -194,7 +197,6 @@ void process_one_work(worker_pool* pool, worker* self, work* w) CMWQ_REQUIRES(po
   self->current_work = nullptr;
   self->current_func = nullptr;
   self->current_pwq = nullptr;
-  pwq->pool->lock.assert_held();  // the item's pwq is in this pool (a rescuer visits it)
   if (const int slot = pwq_dec_nr_in_flight(pwq, color, true); slot != no_hand_off) {
     pool->lock.unlock();
     pwq_finish_hand_off(wq, slot);
@@ -217,13 +219,15 @@ bool assign_work(worker_pool* pool, work* w, worker* self) {
 }
 
 void process_scheduled_works(worker_pool* pool, worker* self) {
+  // One clock read per item: the first one also stamps the pool's progress (the watchdog).
   bool first = true;
   while (!list_empty(&self->scheduled)) {
+    const unsigned long now = coarse_jiffies();
     if (first) {
-      pool->last_progress_ts = coarse_jiffies();
+      pool->last_progress_ts = now;
       first = false;
     }
-    process_one_work(pool, self, container_of<work>(self->scheduled.next, offsetof(work, entry)));
+    process_one_work(pool, self, container_of<work>(self->scheduled.next, offsetof(work, entry)), now);
   }
 }
 

@@ -58,17 +58,7 @@ workqueue* create_system_queue(std::uint32_t slot);
 
 // --- op references and handles ---------------------------------------------------------------
 
-int op_refs::get() noexcept {
-  const int cpu = sched_getcpu();
-  const int slot = (cpu < 0 ? 0 : cpu) % static_cast<int>(slots_.size());
-  // seq_cst: pairs with the generation bump in destroy_workqueue() (see wq_ref::wq_ref()).
-  slots_[static_cast<std::size_t>(slot)].n.fetch_add(1, std::memory_order_seq_cst);
-  return slot;
-}
-
-void op_refs::put(int slot) noexcept {
-  slots_[static_cast<std::size_t>(slot)].n.fetch_sub(1, std::memory_order_release);
-}
+int op_refs::get() noexcept { return get(sched_getcpu()); }
 
 long op_refs::sum() const noexcept {
   long s = 0;
@@ -91,10 +81,12 @@ workqueue* object_of_handle(wq_handle h) {
 
 }  // namespace
 
-wq_ref::wq_ref(wq_handle h) noexcept {
+wq_ref::wq_ref(wq_handle h) noexcept : wq_ref(h, sched_getcpu()) {}
+
+wq_ref::wq_ref(wq_handle h, int cpu) noexcept {
   workqueue* wq = object_of_handle(h);
   if (!wq) return;
-  const int s = wq->ops.get();
+  const int s = wq->ops.get(cpu);
   // Dekker with destroy_workqueue(): it bumps the generation and then sums the op counts; we
   // count ourselves in and then read the generation. Both seq_cst, so either destroy sees us
   // (and waits) or we see the new generation (and back out).
@@ -104,11 +96,6 @@ wq_ref::wq_ref(wq_handle h) noexcept {
   }
   wq_ = wq;
   slot_ = s;
-}
-
-void wq_ref::reset() noexcept {
-  if (wq_) wq_->ops.put(slot_);
-  wq_ = nullptr;
 }
 
 // A snapshot, like wq_ref's check but without taking an op reference: the caller keeps none, so

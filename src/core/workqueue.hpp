@@ -31,7 +31,16 @@ class op_refs {
  public:
   explicit op_refs(int n) : slots_(static_cast<std::size_t>(n)) {}
   int get() noexcept;  // returns the slot to pass to put()
-  void put(int slot) noexcept;
+  // The same, for a caller that read its CPU (sched_getcpu()) already. Inline: every queueing.
+  int get(int cpu) noexcept {
+    // One slot per possible CPU: the modulo (a division) is only for an id beyond them.
+    const int n = static_cast<int>(slots_.size());
+    const int slot = cpu < 0 ? 0 : cpu < n ? cpu : cpu % n;
+    // seq_cst: pairs with the generation bump in destroy_workqueue() (see wq_ref::wq_ref()).
+    slots_[static_cast<std::size_t>(slot)].n.fetch_add(1, std::memory_order_seq_cst);
+    return slot;
+  }
+  void put(int slot) noexcept { slots_[static_cast<std::size_t>(slot)].n.fetch_sub(1, std::memory_order_release); }
   long sum() const noexcept;
 
  private:
@@ -165,13 +174,18 @@ class wq_ref {
  public:
   wq_ref() = default;
   explicit wq_ref(wq_handle h) noexcept;
+  // The same, with the caller's CPU as sched_getcpu() gave it (the item path reads it once).
+  wq_ref(wq_handle h, int cpu) noexcept;
   ~wq_ref() { reset(); }
   wq_ref(const wq_ref&) = delete;
   wq_ref& operator=(const wq_ref&) = delete;
   workqueue* get() const { return wq_; }
   workqueue* operator->() const { return wq_; }
   explicit operator bool() const { return wq_ != nullptr; }
-  void reset() noexcept;
+  void reset() noexcept {
+    if (wq_) wq_->ops.put(slot_);
+    wq_ = nullptr;
+  }
 
  private:
   workqueue* wq_ = nullptr;

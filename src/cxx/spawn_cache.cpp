@@ -46,7 +46,10 @@ constexpr std::size_t class_sizes[] = {64, 128};  // a closure of up to 24 or 88
 constexpr int nr_classes = 2;
 constexpr int batch = 32;
 constexpr int local_cap = 2 * batch;
-constexpr int depot_batches = 256;  // per class: at most 8,192 nodes (512 KiB or 1 MiB) kept
+// Per class: at most 32,768 nodes (2 or 4 MiB) kept. A W1 producer bursts tens of thousands of
+// items ahead of the workers; with 8,192 a quarter of its nodes still came from operator new
+// (callgrind, docs/benchmarks.md). The memory of such a burst stays in malloc's arena otherwise.
+constexpr int depot_batches = 1024;
 
 struct free_node {
   free_node* next;        // the next node of its batch, or of the thread's list
