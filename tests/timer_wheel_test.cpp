@@ -127,10 +127,17 @@ TEST(timer_wheel, smoke) {
   EXPECT_FALSE(timer_pending(&p.t));
   timer_stats s0 = timer_get_stats();
 
-  unsigned long expires = jiffies_now() + 5;
+  // 100 ms ahead, and the pending checks count only if the expiry was still ahead after they
+  // were read (a timer never fires early): a loaded sanitizer run descheduled this thread for
+  // more than the 5 ms this test used to allow, and the timer had fired.
+  unsigned long expires = jiffies_now() + 100;
   EXPECT_FALSE(timer_mod(&p.t, expires));  // was idle
-  EXPECT_TRUE(timer_pending(&p.t));
-  EXPECT_EQ(timer_get_stats().armed, s0.armed + 1);
+  const bool pending = timer_pending(&p.t);
+  const timer_stats armed_now = timer_get_stats();
+  if (jiffies_diff(jiffies_now(), expires) < 0) {
+    EXPECT_TRUE(pending);
+    EXPECT_EQ(armed_now.armed, s0.armed + 1);
+  }
   ASSERT_TRUE(wait_until([&] { return p.runs.load() == 1; }));
   EXPECT_FALSE(timer_pending(&p.t));
   EXPECT_GE(jiffies_diff(p.fired_jiffy.load(), expires), 0);
@@ -199,12 +206,15 @@ TEST(timer_wheel, fire_order_follows_expiry) {
   std::vector<int> idx(n);
   std::iota(idx.begin(), idx.end(), 0);
   std::shuffle(idx.begin(), idx.end(), rng);  // arm in random order
-  unsigned long base = jiffies_now() + 20;
+  // 200 ms ahead: arming all of them must end before the first is due, or a late-armed early
+  // timer fires after an earlier-armed later one (seen under TSan on a loaded machine with 20 ms).
+  unsigned long base = jiffies_now() + 200;
   for (int i = 0; i < n; ++i) {
     ps[i].id = i;
     timer_init(&ps[i].t, order_fn, 0);
   }
-  // Expiries 5 jiffies apart (id order), spanning levels 0 and 1 (0..300 ms).
+  // Expiries 5 jiffies apart (id order), 200..500 ms: filed in level 1, they fire after cascading
+  // into level 0, in expiry order across slots of both levels.
   for (int i : idx) timer_mod(&ps[i].t, base + 5UL * static_cast<unsigned long>(i));
   ASSERT_TRUE(wait_until([&] {
     std::lock_guard<std::mutex> g(g_order_mutex);
@@ -332,7 +342,7 @@ TEST(timer_wheel, del_armed_idle_and_running) {
   probe p;
   timer_init(&p.t, record_fn, 0);
   EXPECT_FALSE(timer_del(&p.t));  // never armed
-  timer_mod(&p.t, jiffies_now() + 5);
+  timer_mod(&p.t, jiffies_now() + 1000);  // far enough that no stall of this thread lets it fire
   EXPECT_TRUE(timer_del(&p.t));  // armed: disarmed, will not fire
   EXPECT_FALSE(timer_pending(&p.t));
   std::this_thread::sleep_for(30ms);
