@@ -4,8 +4,8 @@
 //   cmwq::detail::item_closure  8 bytes at a fixed offset from the item's work_struct (right
 //                               after a work's raw struct; in a delayed_work's timer function
 //                               word): the closure itself when it is small and trivially
-//                               copyable ([this], [ptr], [i]: the common case), else a pointer to
-//                               it on the heap.
+//                               copyable ([this], [ptr], [i]: the common case), else a
+//                               cmwq::unique_function holding it on the heap.
 //
 // The engine calls an item through raw_work.func, so that pointer is the type erasure: store()
 // returns a trampoline made for the closure's type and for where the closure sits (Offset bytes
@@ -19,6 +19,8 @@
 #include <new>
 #include <type_traits>
 #include <utility>
+
+#include "unique_function.hpp"
 
 struct work_struct;
 
@@ -42,7 +44,7 @@ class item_closure {
       ::new (static_cast<void*>(bytes_)) D(std::forward<F>(fn));
       return &call_inline<Offset, D>;
     } else {
-      heap_ = new heap_model<D>(std::forward<F>(fn));
+      ::new (static_cast<void*>(bytes_)) heap_closure(std::forward<F>(fn));
       return &call_heap<Offset>;
     }
   }
@@ -50,21 +52,13 @@ class item_closure {
   // Frees a heap closure; `installed` is what store() returned. The item must be idle.
   template <std::size_t Offset>
   void destroy(entry_fn installed) noexcept {
-    if (installed == &call_heap<Offset>) delete heap_;
+    if (installed == &call_heap<Offset>) std::launder(reinterpret_cast<heap_closure*>(bytes_))->~heap_closure();
   }
 
  private:
-  struct heap_base {
-    virtual ~heap_base() = default;
-    virtual void call() = 0;
-  };
-  template <class D>
-  struct heap_model final : heap_base {
-    template <class F>
-    explicit heap_model(F&& f) : fn(std::forward<F>(f)) {}
-    void call() override { fn(); }
-    D fn;
-  };
+  // A closure too big or not trivially copyable: the public move-only function type, one pointer.
+  using heap_closure = unique_function<void()>;
+  static_assert(sizeof(heap_closure) == sizeof(void*) && alignof(heap_closure) <= alignof(void*));
 
   template <std::size_t Offset>
   static item_closure* at(::work_struct* w) noexcept {
@@ -76,13 +70,10 @@ class item_closure {
   }
   template <std::size_t Offset>
   static void call_heap(::work_struct* w) {
-    at<Offset>(w)->heap_->call();
+    (*std::launder(reinterpret_cast<heap_closure*>(at<Offset>(w)->bytes_)))();
   }
 
-  union {
-    heap_base* heap_;
-    alignas(void*) unsigned char bytes_[sizeof(void*)];
-  };
+  alignas(void*) unsigned char bytes_[sizeof(void*)];
 };
 
 static_assert(sizeof(item_closure) == sizeof(void*));
