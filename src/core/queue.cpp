@@ -61,12 +61,6 @@ bool refuses_new_work(workqueue* wq) {
          !is_chained_work(wq);
 }
 
-// The local CPU from `here`, what sched_getcpu() said (current_cpu() without a second call).
-int local_cpu(int here) {
-  const topology& t = topology::get();
-  return t.online.test(here) ? here : t.online.first();
-}
-
 // `here`: the caller's CPU, read once per queueing (it also picks the op_refs slot).
 int select_cpu(int req_cpu, int here) {
   if (req_cpu == cpu_unbound) return local_cpu(here);

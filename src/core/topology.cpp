@@ -598,10 +598,6 @@ int topology::cpu_to_node(int cpu) const noexcept {
   return cpu < 0 || cpu >= nr_cpu_ids ? -1 : cpu_node_[cpu];
 }
 
-int current_cpu() noexcept {
-  const topology& t = topology::get();
-  int cpu = ::sched_getcpu();
-  return t.online.test(cpu) ? cpu : t.online.first();
-}
+int current_cpu() noexcept { return local_cpu(::sched_getcpu()); }
 
 }  // namespace cmwq::core

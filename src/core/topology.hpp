@@ -254,6 +254,12 @@ class topology {
 // current_cpu() - the CPU the calling thread runs on now (sched_getcpu()); the first online CPU
 // if that fails or names an offline CPU. A racy snapshot: the thread may migrate right after.
 int current_cpu() noexcept;
+// local_cpu() - the same for a CPU number the caller read from sched_getcpu() already (the item
+// path reads it once per queueing and uses it twice).
+inline int local_cpu(int seen) noexcept {
+  const topology& t = topology::get();
+  return t.online.test(seen) ? seen : t.online.first();
+}
 
 }  // namespace cmwq::core
 
