@@ -19,6 +19,13 @@
 
 namespace cmwq::core {
 
+// Adds one to a counter whose every writer holds the same lock (readers load it relaxed, without
+// the lock): a load and a store, no locked read-modify-write.
+template <class T>
+inline void inc_single_writer(std::atomic<T>& counter) noexcept {
+  counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
 class cpu_set;
 struct worker_pool;
 struct workqueue;
@@ -50,7 +57,7 @@ struct alignas(256) pool_workqueue {
   void stat_inc(pwq_stat s, std::uint64_t by = 1) { stats[s].fetch_add(by, std::memory_order_relaxed); }
   // For a counter whose every writer holds the pool lock: a load and a store, no lock prefix.
   void stat_inc_locked(pwq_stat s) CMWQ_REQUIRES(pool->lock) {
-    stats[s].store(stats[s].load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    inc_single_writer(stats[s]);
   }
 };
 

@@ -125,9 +125,8 @@ bool queue_work_owned(int req_cpu, wq_handle h, work* w) noexcept {
   }
   const int color = pwq->work_color;
   tp_queue_work(req_cpu, pwq, w);
-  // Every writer of nr_in_flight holds the pool lock: a load and a store, no locked add.
-  auto& in_flight = pwq->nr_in_flight[static_cast<std::size_t>(color)];
-  in_flight.store(in_flight.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  // nr_in_flight is L to write (pool_workqueue.hpp): this increment needs no locked add.
+  inc_single_writer(pwq->nr_in_flight[static_cast<std::size_t>(color)]);
   const void* wake = nullptr;  // a worker to wake once the pool lock is dropped
   const long d = reinterpret_cast<long>(pwq) | work_data::pending | work_data::pwq |
                  (static_cast<long>(color) << work_data::color_shift);
