@@ -138,12 +138,14 @@ wheel& the_wheel() {
 
 // --- Clock ------------------------------------------------------------------------------------
 
-unsigned long monotonic_ms() {
+// Nanoseconds of clock @id (0 if it cannot be read).
+unsigned long mono_ns(clockid_t id) {
   timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<unsigned long>(ts.tv_sec) * 1000UL +
-         static_cast<unsigned long>(ts.tv_nsec) / 1000000UL;
+  if (clock_gettime(id, &ts) != 0) return 0;
+  return static_cast<unsigned long>(ts.tv_sec) * 1000000000UL + static_cast<unsigned long>(ts.tv_nsec);
 }
+
+unsigned long monotonic_ms() { return mono_ns(CLOCK_MONOTONIC) / 1000000UL; }
 
 // jiffies = CLOCK_MONOTONIC ms + jiffies_offset(); the offset is 0 unless CMWQ_INITIAL_JIFFIES
 // asks for a different starting value (wrap-around tests).
@@ -171,12 +173,6 @@ unsigned long jiffies_offset() {
 // the largest lag measured, at start and on every 256th use in each thread (that use reads both
 // clocks). A lag that jumps past everything seen before, by more than 1 ms, would make an item
 // early by the excess; the kernel's own jiffies lag the same way.
-unsigned long mono_ns(clockid_t id) {
-  timespec ts;
-  if (clock_gettime(id, &ts) != 0) return 0;
-  return static_cast<unsigned long>(ts.tv_sec) * 1000000000UL + static_cast<unsigned long>(ts.tv_nsec);
-}
-
 std::atomic<unsigned long> coarse_margin_ns{0};  // X: relaxed; only grows; 0 = coarse unusable
 
 // Raises the margin to @lag_ns + 1 ms if that is more.
@@ -281,9 +277,8 @@ bool armed(const timer* t) { return t->pprev != nullptr; }  // under the lock: a
 
 // The function a due @t calls, or null after timer_shutdown*(). Context: w.lock held.
 timer_fn callback_of(const timer* t) {
-  const unsigned int f = __atomic_load_n(&t->flags, __ATOMIC_RELAXED);
-  if (f & timer_flag_dwork) return (f & timer_flag_shut) ? nullptr : delayed_work_timer_fn;
-  return t->function;
+  if (!timer_has_callback(t)) return nullptr;
+  return (__atomic_load_n(&t->flags, __ATOMIC_RELAXED) & timer_flag_dwork) ? delayed_work_timer_fn : t->function;
 }
 
 // What timer_shutdown*() does to the callback: later arms are ignored until timer_init().
