@@ -85,16 +85,16 @@ void cmwq_init_work(struct work_struct* work, work_func_t func) {
   core::work_init(W(work), func);
 }
 
-// A C item's timer keeps its function word (drivers may read it): only TIMER_INIT_FLAGS pass, so
-// the engine's internal timer flags (core::timer_flag_dwork) never reach it, as in timer_setup().
 void cmwq_init_delayed_work(struct delayed_work* dwork, work_func_t func, unsigned int timer_flags) {
-  core::delayed_work_init(DW(dwork), func, (timer_flags & TIMER_INIT_FLAGS) | TIMER_IRQSAFE);
+  cmwq_init_delayed_work_map(dwork, func, timer_flags, nullptr);
 }
 
 void cmwq_init_work_map(struct work_struct* work, work_func_t func, const struct lockdep_map* map) {
   core::work_init(W(work), func, reinterpret_cast<const cmwq::lockdep::map*>(map));
 }
 
+// A C item's timer keeps its function word (drivers may read it): only TIMER_INIT_FLAGS pass, so
+// the engine's internal timer flags (core::timer_flag_dwork) never reach it, as in timer_setup().
 void cmwq_init_delayed_work_map(struct delayed_work* dwork, work_func_t func, unsigned int timer_flags,
                                 const struct lockdep_map* map) {
   core::delayed_work_init(DW(dwork), func, (timer_flags & TIMER_INIT_FLAGS) | TIMER_IRQSAFE,
