@@ -89,7 +89,7 @@ void arm_sched_events(worker_pool* pool, worker* wk, bool want) CMWQ_REQUIRES(po
   wk->sched_enabled = want;
   if (!want || wk->sched_sleeping || !wk->cm_visible()) return;
   const char st = thread_state(wk);
-  if (st == 'S' || st == 'D') mark_sched_blocked(pool, wk);
+  if ((st == 'S' || st == 'D') && !wk->in_lock_wait.load(std::memory_order_acquire)) mark_sched_blocked(pool, wk);
 }
 
 // The worker's scheduler events since the last look (perf): a blocking switch-out takes it out
@@ -102,8 +102,8 @@ bool observe_sched_events(worker_pool* pool, worker* wk, bool want) CMWQ_REQUIRE
   arm_sched_events(pool, wk, want);
   if (!wk->sched_enabled && !wk->sched_sleeping) return false;
   switch (sched_events_state(wk)) {
-    case sched_state::blocked:
-      if (wk->sched_sleeping || !wk->cm_visible()) break;
+    case sched_state::blocked:  // not a block of its item while it sleeps on its pool lock (lock.hpp)
+      if (wk->sched_sleeping || !wk->cm_visible() || wk->in_lock_wait.load(std::memory_order_acquire)) break;
       mark_sched_blocked(pool, wk);
       break;
     case sched_state::running:
@@ -123,7 +123,7 @@ void observe_proc_state(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMW
   const unsigned observe_ms = tunables().observe_after_us.load(std::memory_order_relaxed) / 1000;
   if (wk->sleeping || now_ms - wk->first_seen_ms < observe_ms) return;
   const char st = thread_state(wk);
-  const bool blocked = st == 'S' || st == 'D';
+  const bool blocked = (st == 'S' || st == 'D') && !wk->in_lock_wait.load(std::memory_order_acquire);
   if (blocked && !wk->observed_sleeping && wk->cm_visible()) {
     pool->update_worker(wk, [&] { wk->observed_sleeping = true; });
     if (pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);

@@ -3,6 +3,7 @@
 //   cmwq::core::futex_wait()  sleep while a 32-bit word holds an expected value.
 //   cmwq::core::futex_wake()  wake up to n sleepers on a word.
 //   cmwq::core::mono_ns()     CLOCK_MONOTONIC in nanoseconds (the deadlines' clock).
+//   cmwq::core::cpu_relax()   the pause hint inside the spin loops that come before a futex_wait().
 //
 // Every waiter in the engine and in the C API (events, parkers, the timer thread, completions,
 // mutexes, wait queues, spinlock slow paths) sleeps through futex_wait(), so that one place
@@ -24,6 +25,16 @@ inline long long mono_ns() noexcept {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<long long>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield" ::: "memory");
+#else
+  __asm__ __volatile__("" ::: "memory");
+#endif
 }
 
 // futex_wait - sleep while the 32-bit word at @word equals @expected, until futex_wake() on it,

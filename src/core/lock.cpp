@@ -10,14 +10,6 @@ namespace {
 // the two system calls and the context switches that sleeping costs.
 constexpr int lock_spins = 100;
 
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield" ::: "memory");
-#endif
-}
-
 }  // namespace
 
 void spin_futex_lock::lock_slow() noexcept {
@@ -28,8 +20,13 @@ void spin_futex_lock::lock_slow() noexcept {
   }
   // Sleep, marking the word "held with sleepers" so that unlock() wakes one of us. A thread woken
   // here leaves the mark behind: at worst one futex_wake() too many, never one too few.
+  std::atomic<bool>* const waiting = spinlock_ ? t_lock_wait_flag : nullptr;
+  if (waiting) waiting->store(true, std::memory_order_release);  // before its switch-out record
   while (word_.exchange(2, std::memory_order_acquire) != 0) futex_wait(&word_, 2);
+  if (waiting) waiting->store(false, std::memory_order_relaxed);
 }
 #endif
+
+CMWQ_TLS thread_local std::atomic<bool>* t_lock_wait_flag = nullptr;
 
 }  // namespace cmwq::core

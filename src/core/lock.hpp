@@ -34,9 +34,21 @@ namespace cmwq::core {
 #define CMWQ_FUTEX_MUTEX 1
 #endif
 
+// What a core::mutex stands for in the kernel. A `spinlock` one (a pool lock) is held for a few
+// hundred nanoseconds and never across a sleep: a worker that sleeps on it waits behind a holder
+// that runs, which the kernel's spinlocks never show the scheduler at all.
+enum class lock_kind : bool { mutex, spinlock };
+
+// The calling worker's "asleep on a lock_kind::spinlock lock" flag (worker::in_lock_wait), or
+// nullptr in other threads. Concurrency management does not count such a sleep as a block of the
+// worker's item: handing its CPU to another worker would only add a contender for the same lock
+// (docs/concurrency.md, "What counts as blocking").
+extern CMWQ_TLS thread_local std::atomic<bool>* t_lock_wait_flag;
+
 #if CMWQ_FUTEX_MUTEX
 class spin_futex_lock {
  public:
+  explicit spin_futex_lock(lock_kind kind = lock_kind::mutex) noexcept : spinlock_(kind == lock_kind::spinlock) {}
   void lock() noexcept {
     std::uint32_t c = 0;
     if (word_.compare_exchange_strong(c, 1, std::memory_order_acquire, std::memory_order_relaxed)) return;
@@ -54,11 +66,18 @@ class spin_futex_lock {
  private:
   void lock_slow() noexcept;
   std::atomic<std::uint32_t> word_{0};  // X: the lock word itself
+  const bool spinlock_;                 // I: lock_kind::spinlock
 };
 #endif
 
 class CMWQ_CAPABILITY("mutex") mutex {
  public:
+  mutex() = default;
+#if CMWQ_FUTEX_MUTEX
+  explicit mutex(lock_kind kind) noexcept : m_(kind) {}
+#else
+  explicit mutex(lock_kind) noexcept {}
+#endif
   void lock() CMWQ_ACQUIRE() {
     m_.lock();
     owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);

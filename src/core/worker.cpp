@@ -233,6 +233,7 @@ void process_scheduled_works(worker_pool* pool, worker* self) {
 
 void worker_main(worker* self) {
   t_worker = self;
+  t_lock_wait_flag = &self->in_lock_wait;
   worker_pool* pool = self->pool;
   for (;;) {
     self->wake.park();

@@ -81,6 +81,7 @@ struct worker {
                                      //    never freed: a stale one only names the wrong queue)
 
   parker wake;                       // X: unparked by kick_pool(), creation and the reaper
+  std::atomic<bool> in_lock_wait{false};  // X: set by the worker around a sleep on its pool lock (lock.hpp)
   std::atomic<bool> started{false};  // X: release by the thread once tid etc. are set; the creator waits for it
 
   bool counted() const {

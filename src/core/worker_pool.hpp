@@ -36,7 +36,7 @@ struct pool_attrs {
 };
 
 struct worker_pool {
-  mutex lock;                                   // the pool lock; nests inside wq.mutex
+  mutex lock{lock_kind::spinlock};              // the pool lock; nests inside wq.mutex
   const int id;                                 // I: index in the pool registry
   const int cpu;                                // I: -1 for unbound pools
   const pool_attrs attrs;                       // I

@@ -21,6 +21,7 @@
 
 namespace cmwq::kcompat {
 
+using core::cpu_relax;
 using core::futex_wake;
 using core::mono_ns;
 using core::no_deadline;
@@ -48,16 +49,6 @@ inline bool futex_wait(const unsigned int* word, unsigned int expected, long lon
 
 inline void futex_wait(const int* word, int expected, long long deadline) noexcept {
   (void)core::futex_wait(word, static_cast<unsigned int>(expected), deadline);
-}
-
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield" ::: "memory");
-#else
-  __asm__ __volatile__("" ::: "memory");
-#endif
 }
 
 }  // namespace cmwq::kcompat
