@@ -8,25 +8,28 @@
 //
 //   - each thread keeps a private free list per class (no atomics on its fast path);
 //   - a thread whose list grows past `local_cap` (a worker: it frees what others allocated) hands
-//     a batch of `batch` nodes to the depot, one atomic exchange per batch;
+//     a batch of `batch` nodes to the depot, one lock hold per batch;
 //   - a thread whose list is empty (a producer) takes a whole batch from the depot, again one
-//     atomic exchange, before falling back to operator new.
+//     lock hold, before falling back to operator new.
 //
 // The depot is a locked stack of full batches, bounded (depot_batches per class: a producer that
 // runs thousands of items ahead of the workers finds its nodes again); a batch that finds it full
 // goes back to operator delete, and a thread's list is freed when the thread exits. The depot's
 // lock and count are the one shared cache line per class on this path, touched once per `batch`
-// items by each side.
+// items by each side. It is a core::mutex of lock_kind::spinlock, as the kernel's slab locks are
+// spinlocks: a worker that sleeps on it while freeing its item's node is not taken for blocked
+// by concurrency management (a std::mutex sleep was, and woke a second worker: docs/concurrency.md,
+// "What counts as blocking").
 //
 // Under AddressSanitizer the cache is bypassed so that a use after free of a node stays visible.
 #include <cmwq/detail.hpp>
 
 #include <atomic>
 #include <cstddef>
-#include <mutex>
 #include <new>
 
 #include "core/fault.hpp"
+#include "core/lock.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CMWQ_SPAWN_CACHE 0
@@ -59,8 +62,8 @@ struct free_node {
 // Full batches that wait for a thread with an empty list. The lock is taken once per `batch`
 // items by each side; `nr` lets an allocator see an empty depot without taking it.
 struct alignas(64) depot {
-  std::mutex lock;
-  free_node* batches = nullptr;  // guarded by lock
+  core::mutex lock{core::lock_kind::spinlock};
+  free_node* batches CMWQ_GUARDED_BY(lock) = nullptr;
   std::atomic<int> nr{0};        // X: written under lock, read relaxed as a hint
 };
 depot g_depot[nr_classes];
@@ -99,7 +102,7 @@ int class_of(std::size_t size, std::size_t align) {
 bool refill(local_list& l, int c) {
   depot& d = g_depot[c];
   if (d.nr.load(std::memory_order_relaxed) == 0) return false;
-  std::lock_guard<std::mutex> g(d.lock);
+  core::lock_guard g(d.lock);
   free_node* b = d.batches;
   if (!b) return false;
   d.batches = b->next_batch;
@@ -119,7 +122,7 @@ void spill(local_list& l, int c) {
   last->next = nullptr;
   depot& d = g_depot[c];
   if (d.nr.load(std::memory_order_relaxed) < depot_batches) {
-    std::lock_guard<std::mutex> g(d.lock);
+    core::lock_guard g(d.lock);
     const int nr = d.nr.load(std::memory_order_relaxed);
     if (nr < depot_batches) {
       first->next_batch = d.batches;
