@@ -14,6 +14,8 @@
 //   fault_cxx          the C++ face: cmwq::fault, try_spawn, builder::build
 #include <cmwq/cmwq.hpp>
 
+#include <functional>
+
 #include "child_run.hpp"  // before the kernel-style headers: it includes system headers
 #include "capi_support.hpp"
 #include "core/futex.hpp"
@@ -509,10 +511,14 @@ void check_timeouts_run_their_full_time() {
   EXPECT_GE(now_us() - t0, 50'000);
 }
 
-void check_mutex_excludes() {
+// `contended`: true once a thread waits on the mutex under the fault. The threads start behind
+// the held mutex until then: left to themselves on a loaded machine, they could run one after the
+// other, never wait on the futex, and the fault would never reach the mutex.
+void check_mutex_excludes(const std::function<bool()>& contended) {
   DEFINE_MUTEX(m);
   long counter = 0;
   std::vector<std::thread> threads;
+  mutex_lock(&m);
   for (int t = 0; t < kMutexThreads; t++)
     threads.emplace_back([&] {
       for (int i = 0; i < kMutexRounds; i++) {
@@ -523,6 +529,8 @@ void check_mutex_excludes() {
         mutex_unlock(&m);
       }
     });
+  EXPECT_TRUE(wait_until(contended, kDeadline, "a thread waiting on the mutex under the fault"));
+  mutex_unlock(&m);
   for (auto& t : threads) t.join();
   EXPECT_EQ(counter, static_cast<long>(kMutexThreads) * kMutexRounds);
 }
@@ -556,7 +564,9 @@ TEST_F(spurious_wakeups, flush_work_waits_for_the_running_instance) { check_flus
 TEST_F(spurious_wakeups, cancel_work_sync_waits_for_the_running_instance) { check_cancel_sync_waits(wq_); }
 TEST_F(spurious_wakeups, completion_wait_returns_only_when_completed) { check_completion_waits(); }
 TEST_F(spurious_wakeups, timeouts_run_their_full_time) { check_timeouts_run_their_full_time(); }
-TEST_F(spurious_wakeups, mutex_excludes) { check_mutex_excludes(); }
+TEST_F(spurious_wakeups, mutex_excludes) {
+  check_mutex_excludes([] { return cmwq_fault_injected("spurious_wakeup") > 0; });
+}
 TEST_F(spurious_wakeups, workers_timers_and_rescuer_exit_stay_exact) { check_workers_and_rescuer(50); }
 
 class signals : public ::testing::Test {
@@ -589,7 +599,10 @@ TEST_F(signals, timeouts_run_their_full_time) {
   check_timeouts_run_their_full_time();
   EXPECT_GT(interrupted(), 0u);
 }
-TEST_F(signals, mutex_excludes) { check_mutex_excludes(); }
+TEST_F(signals, mutex_excludes) {
+  const std::uint64_t before = interrupted();
+  check_mutex_excludes([&] { return interrupted() > before; });
+}
 TEST_F(signals, workers_timers_and_rescuer_exit_stay_exact) { check_workers_and_rescuer(50); }
 
 // --- the C++ face ------------------------------------------------------------------------------
