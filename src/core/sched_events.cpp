@@ -13,7 +13,9 @@
 // opens a worker's event (for the worker's tid) only the first time that worker executes an item
 // with work pending behind it in its pool ("armed", concurrency.cpp), enables it while that
 // holds and disables it afterwards: a worker that never had work waiting behind it carries no
-// event at all. Reading a ring is plain memory reads.
+// event at all. Once it has one, the worker itself turns it off as it goes idle and on as it
+// starts an item in a watched pool (an ioctl on another thread's event costs an IPI). Reading a
+// ring is plain memory reads.
 //
 // The mechanism is chosen once (cm_observer_active()): CMWQ_CM_OBSERVE, else perf when a probe
 // event opens, else proc. A worker whose event cannot be opened later (EMFILE, the fault point
@@ -100,6 +102,8 @@ struct watch_sets {
 // drains the eventfd, clears this, then takes every pool lock in its pass: a kick that found it
 // set queued its work before that pass looks at its pool (the pool lock orders the two).
 std::atomic<bool> g_poke_outstanding{false};
+// X: the manager waits in epoll_wait() on the armed set, where any enabled event's record wakes it.
+std::atomic<bool> g_listening{false};
 
 watch_sets& watch() {
   static watch_sets* w = [] {
@@ -180,9 +184,16 @@ void sched_events_detach(worker* self) noexcept {
 void sched_events_skip(worker* wk) noexcept {
   wk->pool->lock.assert_held();
   // A pool the manager watches already (so kick() does not poke) and a worker whose event is
-  // off: the manager must enable it now, or this worker's block is seen only at the next tick.
-  if (wk->pool->cm_watched && !wk->sched_enabled && cm_observer_active() == cm_observer::perf)
-    sched_watch_poke();
+  // off: it must be on now, or this worker's block is seen only at the next tick. A worker whose
+  // event exists turns it on itself: an ioctl on the calling thread's own event runs on its own
+  // CPU, where the manager's costs an IPI to the worker's CPU (a VM exit on these machines). The
+  // manager opens a new one. It must also be listening: while it waits for records it is (its
+  // wait set holds every opened event); otherwise (in a pass, a pause, parked) it is poked.
+  if (wk->pool->cm_watched && !wk->sched_enabled && cm_observer_active() == cm_observer::perf) {
+    const bool enabled = wk->ring.fd >= 0 && sched_events_enable(wk, true);
+    if (enabled) wk->sched_enabled = true;
+    if (!enabled || !g_listening.load(std::memory_order_seq_cst)) sched_watch_poke();
+  }
   if (!wk->ring.base) return;
   auto* pg = static_cast<perf_event_mmap_page*>(wk->ring.base);
   __atomic_store_n(&pg->data_tail, __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
@@ -212,6 +223,12 @@ sched_state sched_events_state(worker* wk) noexcept {
   return st;
 }
 
+void sched_events_idle(worker* self) noexcept {
+  self->pool->lock.assert_held();
+  if (!self->sched_enabled || self->sched_sleeping) return;
+  if (sched_events_enable(self, false)) self->sched_enabled = false;
+}
+
 bool sched_events_enable(worker* wk, bool on) noexcept {
   if (wk->ring.fd < 0) return false;
   return ioctl(wk->ring.fd, on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0) == 0;
@@ -220,7 +237,9 @@ bool sched_events_enable(worker* wk, bool on) noexcept {
 bool sched_watch_wait(bool armed, int timeout_ms) noexcept {
   watch_sets& w = watch();
   epoll_event evs[16];
+  if (armed) g_listening.store(true, std::memory_order_seq_cst);
   const int n = epoll_wait(armed ? w.armed : w.idle, evs, 16, timeout_ms);
+  if (armed) g_listening.store(false, std::memory_order_relaxed);
   bool poked = false;
   for (int i = 0; i < n; i++) poked |= evs[i].data.fd == w.poke;
   if (poked) {

@@ -9,7 +9,8 @@
 //   sched_events_open()/detach()  open a worker's event (the manager, on first need) / close it
 //                               (the worker itself, as it exits).
 //   sched_events_skip()         forget a worker's records (it runs now: at item start), and
-//                               ask the manager to turn its event on if its pool is watched.
+//                               turn its event on if its pool is watched.
+//   sched_events_idle()         turn a worker's event off as it goes idle.
 //   sched_events_state()        the worker's state after its new records: blocked, running or
 //                               unknown (no switch record since the last look).
 //   sched_watch_*               how the manager thread (concurrency.cpp) sleeps: the records of
@@ -40,12 +41,17 @@ void sched_events_detach(worker* self) noexcept;
 
 enum class sched_state : int { unknown, running, blocked };
 
-// Enables (on) or disables the event of `wk` (the manager, pool lock held). Returns success.
+// Enables (on) or disables the event of `wk` (pool lock held). Returns success.
 bool sched_events_enable(worker* wk, bool on) noexcept;
 
 // Pool lock of `wk` held (it orders the two consumers of one ring: the worker and the manager).
 void sched_events_skip(worker* wk) noexcept;
 sched_state sched_events_state(worker* wk) noexcept;
+// Called by a worker entering the idle list (pool lock held): turns its own event off, so that
+// the manager does not (its ioctl on another thread's event costs an IPI to that thread's CPU),
+// and so that the idle worker's switches write no records. sched_events_skip() turns it on again
+// at the worker's next item.
+void sched_events_idle(worker* self) noexcept;
 
 // The manager waits here for at most `timeout_ms` (-1: no limit): for any worker's record while
 // `armed`, else only for the timeout or sched_watch_poke(). Returns true if records or a poke

@@ -19,6 +19,7 @@
 #include "fault.hpp"
 #include "pool_workqueue.hpp"
 #include "runtime.hpp"
+#include "sched_events.hpp"
 #include "tracepoints.hpp"
 #include "warn.hpp"
 #include "work_private.hpp"
@@ -50,6 +51,7 @@ namespace {
 void worker_enter_idle(worker_pool* pool, worker* self) CMWQ_REQUIRES(pool->lock) {
   pool->update_worker(self, [&] { self->flags |= worker_flag::idle; });
   pool->nr_idle++;
+  sched_events_idle(self);
   self->last_active = jiffies_now();
   list_add(&self->idle_node.node, &pool->idle_list);
   // timer_reduce (not "arm if idle"): an expiry armed before the timeout scale was lowered
