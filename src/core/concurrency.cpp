@@ -77,8 +77,9 @@ void mark_sched_blocked(worker_pool* pool, worker* wk) CMWQ_REQUIRES(pool->lock)
 }
 
 // Turns the worker's event on while `want` (it executes an item with work pending behind it),
-// opening it the first time, and off otherwise - but never while it is counted asleep, whose switch-in must still be seen. A
-// worker that blocked before its event was on shows no record: /proc tells, once.
+// opening it the first time, and off otherwise - but never while it is counted asleep, whose
+// switch-in must still be seen. A worker that blocked before its event was on shows no record:
+// /proc tells, once.
 void arm_sched_events(worker_pool* pool, worker* wk, bool want) CMWQ_REQUIRES(pool->lock) {
   if (want == wk->sched_enabled || (wk->sched_enabled && wk->sched_sleeping)) return;
   if (want && wk->ring.fd < 0) {

@@ -34,9 +34,9 @@ namespace cmwq::core {
 #define CMWQ_FUTEX_MUTEX 1
 #endif
 
-// What a core::mutex stands for in the kernel. A `spinlock` one (a pool lock) is held for a few
-// hundred nanoseconds and never across a sleep: a worker that sleeps on it waits behind a holder
-// that runs, which the kernel's spinlocks never show the scheduler at all.
+// What a core::mutex stands for in the kernel. A `spinlock` one (a pool lock, the try_spawn
+// depot's) is held for a few hundred nanoseconds and never across a sleep: a worker that sleeps on
+// it waits behind a holder that runs, which the kernel's spinlocks never show the scheduler at all.
 enum class lock_kind : bool { mutex, spinlock };
 
 // The calling worker's "asleep on a lock_kind::spinlock lock" flag (worker::in_lock_wait), or

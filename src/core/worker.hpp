@@ -59,7 +59,7 @@ struct worker {
   bool sleeping = false;             // L: inside a cooperative blocking section
   bool observed_sleeping = false;    // L: the sampler saw the thread blocked in the kernel
   bool sched_sleeping = false;       // L: its last scheduler event was a blocking switch-out
-  bool sched_enabled = false;        // L: its event is enabled (the manager's pass, or the worker at item start / idle)
+  bool sched_enabled = false;        // L: its event is enabled (by the manager, or by the worker itself)
   unsigned long last_active = 0;     // L: jiffies when it last went idle
 
   worker_pool* pool = nullptr;       // W for rescuers (which move between pools), else I
