@@ -71,6 +71,13 @@ char thread_state(const worker* w) {
   return (p && p[1] == ' ') ? p[2] : 0;
 }
 
+// /proc says the worker sleeps (S or D), and not on its pool lock, which is no block of its item
+// (docs/concurrency.md, "What counts as blocking").
+bool proc_says_blocked(const worker* wk) {
+  const char st = thread_state(wk);
+  return (st == 'S' || st == 'D') && !wk->in_lock_wait.load(std::memory_order_acquire);
+}
+
 void mark_sched_blocked(worker_pool* pool, worker* wk) CMWQ_REQUIRES(pool->lock) {
   pool->update_worker(wk, [&] { wk->sched_sleeping = true; });
   if (!wk->sleeping && pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
@@ -89,8 +96,7 @@ void arm_sched_events(worker_pool* pool, worker* wk, bool want) CMWQ_REQUIRES(po
   }
   wk->sched_enabled = want;
   if (!want || wk->sched_sleeping || !wk->cm_visible()) return;
-  const char st = thread_state(wk);
-  if ((st == 'S' || st == 'D') && !wk->in_lock_wait.load(std::memory_order_acquire)) mark_sched_blocked(pool, wk);
+  if (proc_says_blocked(wk)) mark_sched_blocked(pool, wk);
 }
 
 // The worker's scheduler events since the last look (perf): a blocking switch-out takes it out
@@ -123,8 +129,7 @@ bool observe_sched_events(worker_pool* pool, worker* wk, bool want) CMWQ_REQUIRE
 void observe_proc_state(worker_pool* pool, worker* wk, std::uint64_t now_ms) CMWQ_REQUIRES(pool->lock) {
   const unsigned observe_ms = tunables().observe_after_us.load(std::memory_order_relaxed) / 1000;
   if (wk->sleeping || now_ms - wk->first_seen_ms < observe_ms) return;
-  const char st = thread_state(wk);
-  const bool blocked = (st == 'S' || st == 'D') && !wk->in_lock_wait.load(std::memory_order_acquire);
+  const bool blocked = proc_says_blocked(wk);
   if (blocked && !wk->observed_sleeping && wk->cm_visible()) {
     pool->update_worker(wk, [&] { wk->observed_sleeping = true; });
     if (pool->kick()) wk->current_pwq->stat_inc(pwq_stat_cm_wakeup);
